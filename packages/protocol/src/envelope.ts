@@ -1,0 +1,130 @@
+// The client and server frame unions and one `parse` per direction; neither ever throws.
+import { z } from 'zod';
+import { nestsDeeperThan, utf8Length } from './body.js';
+import type { ErrorCode } from './errors.js';
+import { requestId } from './ids.js';
+import { DEFAULT_LIMITS, MAX_BODY_DEPTH } from './limits.js';
+import { dmDelivery, dmFrame, receivedFrame } from './frames/dm.js';
+import { presenceFrame, presenceReply, userJoined, userLeft } from './frames/presence.js';
+import { historyFrame, historyReply, joinFrame, leaveFrame, messageFrame, sendFrame } from './frames/rooms.js';
+import {
+  ackFrame,
+  echoFrame,
+  echoReply,
+  errorFrame,
+  pingFrame,
+  pongFrame,
+  reconnectFrame,
+  welcomeFrame,
+} from './frames/session.js';
+
+export const clientFrame = z.discriminatedUnion('type', [
+  joinFrame,
+  leaveFrame,
+  sendFrame,
+  dmFrame,
+  receivedFrame,
+  historyFrame,
+  presenceFrame,
+  pingFrame,
+  echoFrame,
+]);
+export type ClientFrame = z.infer<typeof clientFrame>;
+export type ClientFrameType = ClientFrame['type'];
+export const CLIENT_FRAME_TYPES = clientFrame.options.map((o) => o.shape.type.value) as ClientFrameType[];
+
+export const serverFrame = z.discriminatedUnion('type', [
+  welcomeFrame,
+  ackFrame,
+  errorFrame,
+  messageFrame,
+  dmDelivery,
+  historyReply,
+  presenceReply,
+  userJoined,
+  userLeft,
+  pongFrame,
+  echoReply,
+  reconnectFrame,
+]);
+export type ServerFrame = z.infer<typeof serverFrame>;
+
+export interface ParseFailure {
+  ok: false;
+  code: ErrorCode;
+  message: string;
+  /** The frame's id when it had a valid one, so the error can carry it. */
+  id?: string;
+}
+export interface ParsedClientFrame {
+  ok: true;
+  frame: ClientFrame;
+  /** `JSON.stringify(frame.body)` for frames with a body: measured once, reused by the gateway. */
+  bodyJson?: string;
+}
+export type ClientParseResult = ParsedClientFrame | ParseFailure;
+
+const fail = (code: ErrorCode, message: string, id?: string): ParseFailure =>
+  id === undefined ? { ok: false, code, message } : { ok: false, code, message, id };
+
+const schemaByType = new Map<string, z.ZodType>(clientFrame.options.map((o) => [o.shape.type.value, o]));
+
+const describeIssue = (issue: z.core.$ZodIssue): string => {
+  const field = issue.path.length > 0 ? issue.path.join('.') : 'frame';
+  return `${field}: ${issue.message}`;
+};
+
+/**
+ * Parse one client text frame. Checks in protocol order: `bad_json`, `bad_frame` (shape, id,
+ * type, fields, body depth), then `too_large` (body bytes). Never throws.
+ */
+export const parseClientFrame = (
+  text: string,
+  maxBodyBytes: number = DEFAULT_LIMITS.maxBodyBytes,
+): ClientParseResult => {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return fail('bad_json', 'frame is not valid JSON');
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return fail('bad_frame', 'frame: must be a JSON object');
+  }
+  const record = raw as Record<string, unknown>;
+  let id: string | undefined;
+  if (Object.hasOwn(record, 'id')) {
+    const parsedId = requestId.safeParse(record.id);
+    if (!parsedId.success) return fail('bad_frame', 'id: must be a string of 1-64 characters');
+    id = parsedId.data;
+  }
+  const type = record.type;
+  if (typeof type !== 'string') return fail('bad_frame', 'type: is required and must be a string', id);
+  const schema = schemaByType.get(type);
+  if (schema === undefined) return fail('bad_frame', `type: unknown frame type`, id);
+  const parsed = schema.safeParse(record);
+  if (!parsed.success) return fail('bad_frame', describeIssue(parsed.error.issues[0]!), id);
+  const frame = parsed.data as ClientFrame;
+  if (!('body' in frame)) return { ok: true, frame };
+  if (nestsDeeperThan(frame.body, MAX_BODY_DEPTH)) {
+    return fail('bad_frame', `body: nests deeper than ${MAX_BODY_DEPTH} levels`, id);
+  }
+  const bodyJson = JSON.stringify(frame.body);
+  if (utf8Length(bodyJson) > maxBodyBytes) {
+    return fail('too_large', `body: exceeds maxBodyBytes (${maxBodyBytes})`, id);
+  }
+  return { ok: true, frame, bodyJson };
+};
+
+/** Parse one server frame (the SDK's side). Never throws. */
+export const parseServerFrame = (text: string): { ok: true; frame: ServerFrame } | ParseFailure => {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return fail('bad_json', 'frame is not valid JSON');
+  }
+  const parsed = serverFrame.safeParse(raw);
+  if (!parsed.success) return fail('bad_frame', describeIssue(parsed.error.issues[0]!));
+  return { ok: true, frame: parsed.data };
+};

@@ -1,0 +1,51 @@
+// Session frames: welcome, ping/pong, echo, ack, error, reconnect (PROTOCOL.md §1, §2).
+import { z } from 'zod';
+import { ERROR_CODES } from '../errors.js';
+import { limitsSchema } from '../limits.js';
+import { nanoid, requestId, roomName, seq, userId } from '../ids.js';
+import { body } from './rooms.js';
+
+const id = requestId.optional();
+
+export const pingFrame = z.object({ type: z.literal('ping'), id });
+export const echoFrame = z.object({ type: z.literal('echo'), id, body });
+
+export const welcomeFrame = z.object({
+  type: z.literal('welcome'),
+  conn: nanoid,
+  user: userId,
+  name: z.string(),
+  node: z.string(),
+  heartbeatMs: z.number().int().positive(),
+  limits: limitsSchema,
+});
+export const pongFrame = z.object({ type: z.literal('pong'), id, ts: z.number().int() });
+export const echoReply = z.object({ type: z.literal('echo'), id, body: z.unknown() });
+/** One `ack` shape for every request; the per-request field sets are in rooms.ts and dm.ts. */
+export const ackFrame = z.object({
+  type: z.literal('ack'),
+  id,
+  room: roomName.optional(),
+  seq: seq.optional(),
+  epoch: z.string().optional(),
+  recovered: z.boolean().optional(),
+  msg: nanoid.optional(),
+  online: z.boolean().optional(),
+  upTo: seq.optional(),
+});
+export const errorFrame = z.object({
+  type: z.literal('error'),
+  id,
+  code: z.enum(ERROR_CODES as [string, ...string[]]),
+  message: z.string(),
+});
+export const reconnectFrame = z.object({ type: z.literal('reconnect'), reason: z.literal('draining') });
+
+export type PingFrame = z.infer<typeof pingFrame>;
+export type EchoFrame = z.infer<typeof echoFrame>;
+export type WelcomeFrame = z.infer<typeof welcomeFrame>;
+export type PongFrame = z.infer<typeof pongFrame>;
+export type EchoReply = z.infer<typeof echoReply>;
+export type AckFrame = z.infer<typeof ackFrame>;
+export type ErrorFrame = z.infer<typeof errorFrame>;
+export type ReconnectFrame = z.infer<typeof reconnectFrame>;

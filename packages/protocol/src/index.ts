@@ -1,0 +1,12 @@
+// @chorus/protocol: the public surface of the wire protocol v1.
+export * from './ids.js';
+export * from './limits.js';
+export * from './errors.js';
+export * from './close-codes.js';
+export { nestsDeeperThan, utf8Length } from './body.js';
+export * from './frames/rooms.js';
+export * from './frames/dm.js';
+export * from './frames/presence.js';
+export * from './frames/session.js';
+export * from './envelope.js';
+export { protocolJsonSchema } from './json-schema.js';

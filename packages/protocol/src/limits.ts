@@ -1,0 +1,31 @@
+// The limits a gateway announces in `welcome` and enforces on every frame (PROTOCOL.md §1, §2, §6).
+import { z } from 'zod';
+
+export const limitsSchema = z.object({
+  maxFrameBytes: z.number().int().positive(),
+  maxBodyBytes: z.number().int().positive(),
+  ratePerSec: z.number().int().positive(),
+  maxRooms: z.number().int().positive(),
+});
+export type Limits = z.infer<typeof limitsSchema>;
+
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  maxFrameBytes: 65_536,
+  maxBodyBytes: 16_384,
+  ratePerSec: 50,
+  maxRooms: 100,
+});
+
+/** `body` may nest at most this many containers deep; deeper is `bad_frame`. */
+export const MAX_BODY_DEPTH = 32;
+/** `history.limit` bounds and default. */
+export const HISTORY_LIMIT_MAX = 200;
+export const HISTORY_LIMIT_DEFAULT = 50;
+/** How long an idempotency key is remembered. */
+export const IDEMPOTENCY_TTL_MS = 120_000;
+/** The bad-input budget: the Nth bad frame within the window closes with 1008. */
+export const BAD_FRAME_BUDGET = { count: 20, windowMs: 60_000 } as const;
+/** Rate limited continuously this long closes with 1008. */
+export const RATE_LIMIT_CLOSE_AFTER_MS = 10_000;
+/** The subprotocol the server selects when offered. */
+export const SUBPROTOCOL = 'chorus.v1';

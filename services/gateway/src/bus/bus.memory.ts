@@ -1,0 +1,227 @@
+// The embedded bus: one node, everything in process memory, the same semantics as Redis.
+import { nanoid } from 'nanoid';
+import { IDEMPOTENCY_TTL_MS, type PresenceUser } from '@chorus/protocol';
+import { DM_HEAD, MESSAGE_HEAD, sequenced } from '../outbound.js';
+import type {
+  Bus,
+  BusListener,
+  DmDraft,
+  Member,
+  NodeAnnouncement,
+  Outcome,
+  Reply,
+  RoomDraft,
+  RoomRead,
+  RoomState,
+  StoredFrame,
+} from './bus.js';
+
+export interface RetentionOptions {
+  history: { size: number; ttlS: number };
+  inbox: { size: number; ttlS: number };
+  now?: () => number;
+}
+
+interface Entry extends StoredFrame {
+  ts: number;
+}
+interface Room {
+  epoch: string;
+  seq: number;
+  log: Entry[];
+  touchedAt: number;
+}
+interface Inbox {
+  seq: number;
+  confirmed: number;
+  log: Entry[];
+}
+interface Claim {
+  expiresAt: number;
+  reply: Promise<Reply>;
+}
+
+export class MemoryBus implements Bus {
+  readonly kind = 'memory';
+  readonly connected = true;
+  private listener: BusListener | undefined;
+  private readonly rooms = new Map<string, Room>();
+  private readonly inboxes = new Map<string, Inbox>();
+  private readonly claims = new Map<string, Claim>();
+  private readonly roomSubs = new Set<string>();
+  private readonly userSubs = new Set<string>();
+  private readonly members = new Map<string, Map<string, Member>>();
+  private readonly nodeStats = new Map<string, { stats: NodeAnnouncement; expiresAt: number }>();
+  private readonly now: () => number;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly options: RetentionOptions) {
+    this.now = options.now ?? Date.now;
+    this.sweeper = setInterval(() => this.sweep(), 10_000).unref();
+  }
+
+  async start(listener: BusListener): Promise<void> {
+    this.listener = listener;
+  }
+
+  async subscribeRoom(room: string) {
+    this.roomSubs.add(room);
+  }
+  async unsubscribeRoom(room: string) {
+    this.roomSubs.delete(room);
+  }
+  async subscribeUser(user: string) {
+    this.userSubs.add(user);
+  }
+  async unsubscribeUser(user: string) {
+    this.userSubs.delete(user);
+  }
+
+  publishRoom(draft: RoomDraft): Promise<Outcome> {
+    return this.once(draft.user, draft.key, () => {
+      const room = this.room(draft.room);
+      const seq = ++room.seq;
+      const frame = sequenced(MESSAGE_HEAD, seq, draft.tail);
+      room.log.push({ seq, frame, ts: draft.ts });
+      if (room.log.length > this.options.history.size) room.log.shift();
+      room.touchedAt = this.now();
+      if (this.roomSubs.has(draft.room)) this.listener?.roomMessage(draft.room, seq, room.epoch, frame);
+      return { room: draft.room, seq, msg: draft.msg };
+    });
+  }
+
+  async roomSince(name: string, since: number | undefined): Promise<RoomRead> {
+    const room = this.room(name);
+    if (since === undefined) return { epoch: room.epoch, seq: room.seq, messages: [], complete: true };
+    const retained = this.retained(room.log, this.options.history.ttlS);
+    const messages = retained.filter((m) => m.seq > since).map(strip);
+    const firstWanted = since + 1;
+    const complete =
+      since <= room.seq && (since === room.seq || (messages.length > 0 && messages[0]!.seq === firstWanted));
+    return { epoch: room.epoch, seq: room.seq, messages, complete };
+  }
+
+  async roomHistory(name: string, before: number | undefined, limit: number) {
+    const room = this.room(name);
+    const retained = this.retained(room.log, this.options.history.ttlS);
+    const eligible = before === undefined ? retained : retained.filter((m) => m.seq < before);
+    return { epoch: room.epoch, seq: room.seq, messages: eligible.slice(-limit).map(strip) };
+  }
+
+  sendDm(draft: DmDraft): Promise<Outcome> {
+    return this.once(draft.from, draft.key, () => {
+      const inbox = this.inbox_(draft.to);
+      const seq = ++inbox.seq;
+      const frame = sequenced(DM_HEAD, seq, draft.tail);
+      inbox.log.push({ seq, frame, ts: draft.ts });
+      if (inbox.log.length > this.options.inbox.size) inbox.log.shift(); // a full inbox drops its oldest
+      const online = this.userSubs.has(draft.to);
+      if (online) this.listener?.userMessage(draft.to, seq, frame);
+      return { msg: draft.msg, online };
+    });
+  }
+
+  async inbox(user: string): Promise<StoredFrame[]> {
+    const inbox = this.inboxes.get(user);
+    if (!inbox) return [];
+    return this.retained(inbox.log, this.options.inbox.ttlS).map(strip);
+  }
+
+  async confirm(user: string, upTo: number): Promise<number> {
+    const inbox = this.inboxes.get(user);
+    if (!inbox) return 0;
+    // Confirming past the newest dm would silently swallow dms not yet sent: clamp to it.
+    inbox.confirmed = Math.max(inbox.confirmed, Math.min(upTo, inbox.seq));
+    inbox.log = inbox.log.filter((m) => m.seq > inbox.confirmed);
+    return inbox.confirmed;
+  }
+
+  async presenceJoin(room: string, member: Member, joinedFrame: string) {
+    const members = this.members.get(room) ?? new Map<string, Member>();
+    this.members.set(room, members);
+    const key = `${member.node}:${member.conn}`;
+    if (members.has(key)) return;
+    const first = !this.hasUser(members, member.user);
+    members.set(key, member);
+    if (first) this.listener?.roomEvent(room, member.conn, joinedFrame);
+  }
+
+  async presenceLeave(room: string, member: Member, leftFrame: string) {
+    const members = this.members.get(room);
+    if (!members?.delete(`${member.node}:${member.conn}`)) return;
+    if (members.size === 0) this.members.delete(room);
+    if (!this.hasUser(members, member.user)) this.listener?.roomEvent(room, member.conn, leftFrame);
+  }
+
+  async presence(room: string): Promise<PresenceUser[]> {
+    const byUser = new Map<string, PresenceUser>();
+    for (const m of this.members.get(room)?.values() ?? []) {
+      const entry = byUser.get(m.user);
+      if (entry) entry.connections++;
+      else byUser.set(m.user, { user: m.user, name: m.name, connections: 1 });
+    }
+    return [...byUser.values()];
+  }
+
+  async announce(stats: NodeAnnouncement, ttlMs: number) {
+    this.nodeStats.set(stats.node, { stats, expiresAt: this.now() + ttlMs });
+  }
+
+  async nodes(): Promise<NodeAnnouncement[]> {
+    const now = this.now();
+    return [...this.nodeStats.values()].filter((n) => n.expiresAt > now).map((n) => n.stats);
+  }
+
+  async close() {
+    clearInterval(this.sweeper);
+  }
+
+  /** Runs `work` once per (user, key) for IDEMPOTENCY_TTL_MS; repeats get the first reply. */
+  private async once(user: string, key: string | undefined, work: () => Reply): Promise<Outcome> {
+    if (key === undefined) return { reply: work(), duplicate: false };
+    const id = `${user}\u0000${key}`;
+    const claim = this.claims.get(id);
+    if (claim && claim.expiresAt > this.now()) return { reply: await claim.reply, duplicate: true };
+    const reply = Promise.resolve().then(work);
+    this.claims.set(id, { expiresAt: this.now() + IDEMPOTENCY_TTL_MS, reply });
+    reply.catch(() => this.claims.delete(id)); // a failed first attempt leaves the key free
+    return { reply: await reply, duplicate: false };
+  }
+
+  private room(name: string): Room {
+    const now = this.now();
+    let room = this.rooms.get(name);
+    // A room idle past the history TTL has lost everything: its sequence starts over, in a new epoch.
+    if (!room || (room.seq > 0 && now - room.touchedAt > this.options.history.ttlS * 1000)) {
+      room = { epoch: nanoid(12), seq: 0, log: [], touchedAt: now };
+      this.rooms.set(name, room);
+    }
+    return room;
+  }
+
+  private inbox_(user: string): Inbox {
+    let inbox = this.inboxes.get(user);
+    if (!inbox) this.inboxes.set(user, (inbox = { seq: 0, confirmed: 0, log: [] }));
+    return inbox;
+  }
+
+  private retained(log: Entry[], ttlS: number): Entry[] {
+    const oldest = this.now() - ttlS * 1000;
+    return log[0] && log[0].ts >= oldest ? log : log.filter((m) => m.ts >= oldest);
+  }
+
+  private hasUser(members: Map<string, Member> | undefined, user: string) {
+    for (const m of members?.values() ?? []) if (m.user === user) return true;
+    return false;
+  }
+
+  private sweep() {
+    const now = this.now();
+    for (const [id, claim] of this.claims) if (claim.expiresAt <= now) this.claims.delete(id);
+    for (const inbox of this.inboxes.values()) inbox.log = this.retained(inbox.log, this.options.inbox.ttlS);
+  }
+}
+
+const strip = ({ seq, frame }: Entry): StoredFrame => ({ seq, frame });
+
+export type { RoomState };

@@ -1,0 +1,131 @@
+// The bus seam: how a gateway node shares rooms, dms and presence with its peers (memory or Redis).
+import type { PresenceUser } from '@chorus/protocol';
+
+/** A stored, already-serialized frame with its sequence number. */
+export interface StoredFrame {
+  seq: number;
+  frame: string;
+}
+
+/** A room message before the bus gives it a seq. The frame is `head + seq + tail` (see outbound.ts). */
+export interface RoomDraft {
+  room: string;
+  user: string;
+  key: string | undefined;
+  msg: string;
+  ts: number;
+  tail: string;
+}
+
+export interface DmDraft {
+  from: string;
+  to: string;
+  key: string | undefined;
+  msg: string;
+  ts: number;
+  tail: string;
+}
+
+export interface SendReply {
+  room: string;
+  seq: number;
+  msg: string;
+}
+export interface DmReply {
+  msg: string;
+  online: boolean;
+}
+/**
+ * The first reply given for an idempotency key. A repeat gets the first reply back, whatever
+ * its own kind: a dm retried with a room send's key answers with that send's ack.
+ */
+export type Reply = SendReply | DmReply;
+
+export interface Outcome {
+  reply: Reply;
+  duplicate: boolean;
+}
+
+export interface RoomState {
+  epoch: string;
+  /** The latest seq (0 for a new room). */
+  seq: number;
+}
+
+export interface RoomRead extends RoomState {
+  /** Retained messages with seq > since, ascending (empty when no `since` was asked). */
+  messages: StoredFrame[];
+  /** True when every message after `since` up to `seq` is in `messages`. */
+  complete: boolean;
+}
+
+export interface Member {
+  node: string;
+  conn: string;
+  user: string;
+  name: string;
+}
+
+/** What a bus calls back into its node. Calls for one room (or user) arrive in publish order. */
+export interface BusListener {
+  roomMessage(room: string, seq: number, epoch: string, frame: string): void;
+  /** A presence event, to every local member except `originConn`. */
+  roomEvent(room: string, originConn: string, frame: string): void;
+  userMessage(user: string, seq: number, frame: string): void;
+  /** The bus lost and regained its link: the node must re-check every room for gaps. */
+  resynced?(): void;
+  connectionChanged?(connected: boolean): void;
+}
+
+export interface NodeAnnouncement {
+  node: string;
+  connections: number;
+  users: number;
+  rooms: number;
+  inPerSec: number;
+  outPerSec: number;
+  startedAt: number;
+}
+
+export interface Bus {
+  readonly kind: 'memory' | 'redis';
+  readonly connected: boolean;
+  start(listener: BusListener): Promise<void>;
+
+  subscribeRoom(room: string): Promise<void>;
+  unsubscribeRoom(room: string): Promise<void>;
+  subscribeUser(user: string): Promise<void>;
+  unsubscribeUser(user: string): Promise<void>;
+
+  /** Idempotency claim → seq → store → publish, as one step. */
+  publishRoom(draft: RoomDraft): Promise<Outcome>;
+  /** The room's epoch and latest seq (creating the epoch of a new room), and the messages after `since`. */
+  roomSince(room: string, since: number | undefined): Promise<RoomRead>;
+  /** The latest `limit` retained messages with seq < `before`, ascending. */
+  roomHistory(
+    room: string,
+    before: number | undefined,
+    limit: number,
+  ): Promise<RoomState & { messages: StoredFrame[] }>;
+
+  sendDm(draft: DmDraft): Promise<Outcome>;
+  /** The user's unconfirmed dms, oldest first. */
+  inbox(user: string): Promise<StoredFrame[]>;
+  /** Confirm every inbox dm with seq ≤ upTo; returns the highest confirmed seq. */
+  confirm(user: string, upTo: number): Promise<number>;
+
+  /** Adds the member; publishes `joinedFrame` when it is the user's first connection in the room. */
+  presenceJoin(room: string, member: Member, joinedFrame: string): Promise<void>;
+  /** Removes the member; publishes `leftFrame` when it was the user's last connection in the room. */
+  presenceLeave(room: string, member: Member, leftFrame: string): Promise<void>;
+  presence(room: string): Promise<PresenceUser[]>;
+
+  /** Heartbeat: this node's figures, expiring after 3 missed beats. */
+  announce(stats: NodeAnnouncement, ttlMs: number): Promise<void>;
+  nodes(): Promise<NodeAnnouncement[]>;
+
+  close(): Promise<void>;
+}
+
+/** Message ids kept per idempotency key: the protocol's 2 minutes. */
+export { IDEMPOTENCY_TTL_MS } from '@chorus/protocol';

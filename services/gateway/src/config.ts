@@ -1,0 +1,128 @@
+// The gateway's configuration: one zod schema over the environment, parsed once, frozen.
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { DEFAULT_LIMITS } from '@chorus/protocol';
+
+const int = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
+const flag = z
+  .enum(['true', 'false', '1', '0', ''])
+  .default('false')
+  .transform((v) => v === 'true' || v === '1');
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const envSchema = z
+  .object({
+    PORT: int(8080, 0).pipe(z.number().max(65_535)),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    NODE_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/)
+      .optional(),
+    REDIS_URL: optionalText.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
+    REDIS_CLUSTER: flag,
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
+      .default('chorus'),
+    AUTH_MODE: z.enum(['dev', 'jwt']).optional(),
+    JWT_SECRET: optionalText,
+    JWKS_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    ALLOWED_ORIGINS: optionalText,
+    ADMIN_TOKEN: optionalText,
+    MAX_CONNECTIONS: int(100_000),
+    MAX_FRAME_BYTES: int(DEFAULT_LIMITS.maxFrameBytes, 64),
+    MAX_BODY_BYTES: int(DEFAULT_LIMITS.maxBodyBytes),
+    RATE_PER_SEC: int(DEFAULT_LIMITS.ratePerSec),
+    MAX_ROOMS: int(DEFAULT_LIMITS.maxRooms),
+    MAX_BACKPRESSURE_BYTES: int(1_048_576, 1024),
+    HEARTBEAT_MS: int(25_000, 100),
+    HISTORY_SIZE: int(1_000),
+    HISTORY_TTL_S: int(86_400),
+    INBOX_SIZE: int(1_000),
+    INBOX_TTL_S: int(604_800),
+    DRAIN_MS: int(10_000, 0),
+    BUS_TIMEOUT_MS: int(5_000, 50),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ALLOW_JS_FALLBACK: flag,
+  })
+  .superRefine((env, ctx) => {
+    if (env.AUTH_MODE === 'jwt' && !env.JWT_SECRET && !env.JWKS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_MODE'], message: 'jwt needs JWT_SECRET or JWKS_URL' });
+    }
+    if (env.MAX_BODY_BYTES > env.MAX_FRAME_BYTES) {
+      ctx.addIssue({ code: 'custom', path: ['MAX_BODY_BYTES'], message: 'must not exceed MAX_FRAME_BYTES' });
+    }
+  });
+
+export type Env = z.input<typeof envSchema>;
+
+const toConfig = (env: z.output<typeof envSchema>) => ({
+  port: env.PORT,
+  host: env.HOST,
+  nodeId:
+    env.NODE_ID ??
+    `${
+      hostname()
+        .replace(/[^A-Za-z0-9_.-]/g, '')
+        .slice(0, 40) || 'node'
+    }-${process.pid}`,
+  redis: env.REDIS_URL ? { url: env.REDIS_URL, cluster: env.REDIS_CLUSTER, prefix: env.REDIS_PREFIX } : undefined,
+  auth: {
+    // Without JWT settings the default is dev mode: `?user=` is trusted.
+    mode: env.AUTH_MODE ?? (env.JWT_SECRET || env.JWKS_URL ? 'jwt' : 'dev'),
+    jwtSecret: env.JWT_SECRET,
+    jwksUrl: env.JWKS_URL,
+  },
+  allowedOrigins: env.ALLOWED_ORIGINS
+    ? new Set(
+        env.ALLOWED_ORIGINS.split(',')
+          .map((o) => o.trim())
+          .filter(Boolean),
+      )
+    : undefined,
+  adminToken: env.ADMIN_TOKEN,
+  maxConnections: env.MAX_CONNECTIONS,
+  limits: {
+    maxFrameBytes: env.MAX_FRAME_BYTES,
+    maxBodyBytes: env.MAX_BODY_BYTES,
+    ratePerSec: env.RATE_PER_SEC,
+    maxRooms: env.MAX_ROOMS,
+  },
+  maxBackpressureBytes: env.MAX_BACKPRESSURE_BYTES,
+  heartbeatMs: env.HEARTBEAT_MS,
+  history: { size: env.HISTORY_SIZE, ttlS: env.HISTORY_TTL_S },
+  inbox: { size: env.INBOX_SIZE, ttlS: env.INBOX_TTL_S },
+  drainMs: env.DRAIN_MS,
+  busTimeoutMs: env.BUS_TIMEOUT_MS,
+  logLevel: env.LOG_LEVEL,
+  allowJsFallback: env.ALLOW_JS_FALLBACK,
+});
+
+export type Config = Readonly<ReturnType<typeof toConfig>>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parse the environment once. Throws ConfigError listing every bad variable. */
+export const loadConfig = (env: Record<string, string | undefined> = process.env): Config => {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`));
+  }
+  return deepFreeze(toConfig(parsed.data));
+};
+
+const deepFreeze = <T>(value: T): T => {
+  if (value && typeof value === 'object' && !(value instanceof Set)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+};

@@ -1,0 +1,76 @@
+// The node's registry of room and user feeds: reference-counted bus subscriptions, and the bus listener.
+import type { Logger } from 'pino';
+import type { Bus, BusListener } from '../bus/bus.js';
+import { RoomFeed, type FeedHost, type RoomMember } from './room-feed.js';
+import { UserFeed } from './user-feed.js';
+
+export class Feeds implements BusListener, FeedHost {
+  private readonly rooms = new Map<string, RoomFeed>();
+  private readonly users = new Map<string, UserFeed>();
+
+  constructor(
+    readonly bus: Bus,
+    readonly publish: (topic: string, frame: string) => number,
+    private readonly memberById: (connId: string) => RoomMember | undefined,
+    private readonly log: Logger,
+  ) {}
+
+  get roomCount(): number {
+    return this.rooms.size;
+  }
+  get userCount(): number {
+    return this.users.size;
+  }
+
+  room(name: string): RoomFeed {
+    let feed = this.rooms.get(name);
+    if (!feed) this.rooms.set(name, (feed = new RoomFeed(name, this)));
+    return feed;
+  }
+
+  user(name: string): UserFeed {
+    let feed = this.users.get(name);
+    if (!feed) this.users.set(name, (feed = new UserFeed(name, this.bus, this.publish)));
+    return feed;
+  }
+
+  existingRoom(name: string): RoomFeed | undefined {
+    return this.rooms.get(name);
+  }
+
+  /** One of the user's local connections closed. */
+  releaseUser(name: string): void {
+    const feed = this.users.get(name);
+    if (!feed?.close()) return;
+    this.users.delete(name);
+    feed.unsubscribe().catch((err: unknown) => this.log.warn({ err, user: name }, 'user unsubscribe failed'));
+  }
+
+  idle(feed: RoomFeed): void {
+    if (feed.size > 0 || this.rooms.get(feed.room) !== feed) return;
+    this.rooms.delete(feed.room);
+    feed.unsubscribe().catch((err: unknown) => this.log.warn({ err, room: feed.room }, 'room unsubscribe failed'));
+  }
+
+  onGapFilled(room: string, count: number): void {
+    this.log.info({ room, count }, 'room gap filled from the stream');
+  }
+
+  // ---- BusListener ---------------------------------------------------------------------------
+
+  roomMessage(room: string, seq: number, epoch: string, frame: string): void {
+    this.rooms.get(room)?.onMessage(seq, epoch, frame);
+  }
+
+  roomEvent(room: string, originConn: string, frame: string): void {
+    this.rooms.get(room)?.onEvent(originConn, frame, this.memberById(originConn));
+  }
+
+  userMessage(user: string, seq: number, frame: string): void {
+    this.users.get(user)?.onMessage(seq, frame);
+  }
+
+  resynced(): void {
+    for (const feed of this.rooms.values()) feed.resync();
+  }
+}

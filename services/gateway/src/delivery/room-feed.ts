@@ -1,0 +1,256 @@
+// One room on one node: keeps the room's messages in seq order, fills gaps, and joins members gap-free.
+import { CLOSE, ProtocolError } from '@chorus/protocol';
+import type { Bus, RoomRead } from '../bus/bus.js';
+import type { Connection } from '../transport/transport.js';
+
+/** What a feed needs of a local member connection. */
+export interface RoomMember {
+  readonly conn: Connection;
+  readonly connId: string;
+}
+
+export interface FeedHost {
+  readonly bus: Bus;
+  publish(topic: string, frame: string): number;
+  /** A room went silent on this node (no members, no joiners): forget it. */
+  idle(feed: RoomFeed): void;
+  onGapFilled?(room: string, count: number): void;
+}
+
+export interface JoinRequest {
+  since: number | undefined;
+  epoch: string | undefined;
+}
+
+export interface JoinResult {
+  room: string;
+  seq: number;
+  epoch: string;
+  recovered?: boolean;
+}
+
+/** A buffered live frame: seq −1 marks a presence event, always delivered. */
+interface Buffered {
+  seq: number;
+  frame: string;
+}
+
+interface Joiner {
+  member: RoomMember;
+  buffer: Buffered[];
+  caughtUp?: () => void;
+}
+
+/** How long a joiner waits for the feed to reach the seq its read saw before the feed re-reads the stream. */
+const CATCH_UP_MS = 1_000;
+
+export const roomTopic = (room: string) => `r:${room}`;
+
+export class RoomFeed {
+  readonly topic: string;
+  /** The last seq delivered on this node; undefined until the first read tells where the room is. */
+  private lastSeq: number | undefined;
+  private epoch: string | undefined;
+  private readonly members = new Set<RoomMember>();
+  private readonly joiners = new Set<Joiner>();
+  /** Live frames that arrived before the first read. */
+  private early: Array<{ seq: number; epoch: string; frame: string }> = [];
+  /** Frames held while a gap is being filled from the stream. */
+  private held: Array<{ seq: number; epoch: string; frame: string }> | undefined;
+  private subscription: Promise<void> | undefined;
+
+  constructor(
+    readonly room: string,
+    private readonly host: FeedHost,
+  ) {
+    this.topic = roomTopic(room);
+  }
+
+  get size(): number {
+    return this.members.size + this.joiners.size;
+  }
+
+  // ---- live traffic from the bus -------------------------------------------------------------
+
+  onMessage(seq: number, epoch: string, frame: string): void {
+    if (this.lastSeq === undefined) {
+      if (this.size > 0) this.early.push({ seq, epoch, frame });
+      return;
+    }
+    if (this.held) {
+      this.held.push({ seq, epoch, frame });
+      return;
+    }
+    if (epoch !== this.epoch) return this.restart('room sequence started over');
+    if (seq <= this.lastSeq) return; // already delivered (a replayed frame after a resubscribe)
+    if (seq > this.lastSeq + 1) {
+      this.held = [{ seq, epoch, frame }];
+      void this.fillGap();
+      return;
+    }
+    this.deliver(seq, frame);
+  }
+
+  onEvent(originConn: string, frame: string, origin: RoomMember | undefined): void {
+    if (origin && this.members.has(origin)) origin.conn.publishExceptSelf(this.topic, frame);
+    else this.host.publish(this.topic, frame);
+    for (const joiner of this.joiners) if (joiner.member.connId !== originConn) joiner.buffer.push({ seq: -1, frame });
+  }
+
+  /** After the bus reconnects: anything published meanwhile is read back from the stream. */
+  resync(): void {
+    if (this.lastSeq === undefined || this.held) return;
+    this.held = [];
+    void this.fillGap();
+  }
+
+  private deliver(seq: number, frame: string): void {
+    this.lastSeq = seq;
+    this.host.publish(this.topic, frame);
+    for (const joiner of this.joiners) {
+      joiner.buffer.push({ seq, frame });
+      joiner.caughtUp?.();
+    }
+  }
+
+  /** Read what the node missed after lastSeq; deliver it and the held frames, or restart the room. */
+  private async fillGap(): Promise<void> {
+    const from = this.lastSeq!;
+    let read: RoomRead;
+    try {
+      read = await this.host.bus.roomSince(this.room, from);
+    } catch {
+      return this.restart('bus interruption');
+    }
+    if (read.epoch !== this.epoch || !read.complete) return this.restart('messages lost to retention');
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const m of read.messages) if (m.seq === this.lastSeq! + 1) this.deliver(m.seq, m.frame);
+    this.host.onGapFilled?.(this.room, read.messages.length);
+    for (const h of held) this.onMessage(h.seq, h.epoch, h.frame);
+  }
+
+  /**
+   * The node can no longer promise its members a gap-free sequence: close them with 1013 so they
+   * rejoin with `since` (PROTOCOL.md §3), and start again from the next read.
+   */
+  private restart(reason: string): void {
+    this.lastSeq = undefined;
+    this.epoch = undefined;
+    this.held = undefined;
+    this.early = [];
+    const members = [...this.members];
+    const joiners = [...this.joiners];
+    this.members.clear();
+    this.joiners.clear();
+    for (const m of members) m.conn.close(CLOSE.tryAgainLater, reason);
+    for (const j of joiners) {
+      j.member.conn.close(CLOSE.tryAgainLater, reason);
+      j.caughtUp?.(); // releases a join waiting to catch up; it sees it was dropped
+    }
+    this.host.idle(this);
+  }
+
+  // ---- membership ----------------------------------------------------------------------------
+
+  /**
+   * Join `member`: subscribe the node, read where the room is (with `alongside`, the presence
+   * update, in parallel), send the ack, replay what `since`
+   * asks for, then the live frames buffered meanwhile, then subscribe the socket — the last three
+   * synchronously, so nothing slips between replay and live.
+   */
+  async join(
+    member: RoomMember,
+    request: JoinRequest,
+    alongside: Promise<unknown>,
+    sendAck: (result: JoinResult) => void,
+  ): Promise<JoinResult> {
+    this.members.delete(member); // a re-join answers like a join: replay from `since` again
+    member.conn.unsubscribe(this.topic);
+    const joiner: Joiner = { member, buffer: [] };
+    this.joiners.add(joiner);
+    try {
+      await this.subscribe();
+      const [read] = await Promise.all([this.host.bus.roomSince(this.room, request.since), alongside]);
+      this.adopt(read);
+      await this.caughtUpTo(joiner, read.seq);
+      if (member.conn.closed || !this.joiners.has(joiner)) throw new ProtocolError('unavailable', 'connection closed');
+      return this.finishJoin(joiner, request, read, sendAck);
+    } finally {
+      if (this.joiners.delete(joiner) && this.size === 0) this.host.idle(this);
+    }
+  }
+
+  private finishJoin(joiner: Joiner, request: JoinRequest, read: RoomRead, sendAck: (r: JoinResult) => void) {
+    const { since } = request;
+    const result: JoinResult = { room: this.room, seq: read.seq, epoch: read.epoch };
+    let sent = read.seq;
+    const replay: string[] = [];
+    if (since !== undefined) {
+      const sameEpoch = request.epoch === undefined || request.epoch === read.epoch;
+      result.recovered = sameEpoch && read.complete;
+      if (sameEpoch && since <= read.seq) for (const m of read.messages) replay.push(m.frame);
+    }
+    sendAck(result);
+    const conn = joiner.member.conn;
+    for (const frame of replay) conn.send(frame);
+    for (const b of joiner.buffer) {
+      if (b.seq === -1) conn.send(b.frame);
+      else if (b.seq > sent) {
+        conn.send(b.frame);
+        sent = b.seq;
+      }
+    }
+    this.joiners.delete(joiner);
+    this.members.add(joiner.member);
+    conn.subscribe(this.topic);
+    return result;
+  }
+
+  /** The first read on this node tells where the room is; early frames after it are delivered. */
+  private adopt(read: RoomRead): void {
+    if (this.lastSeq !== undefined && this.epoch === read.epoch) return;
+    if (this.lastSeq !== undefined) this.restart('room sequence started over');
+    this.lastSeq = read.seq;
+    this.epoch = read.epoch;
+    const early = this.early;
+    this.early = [];
+    for (const e of early) this.onMessage(e.seq, e.epoch, e.frame);
+  }
+
+  /** Wait until the node has delivered everything up to `seq`, so the joiner's buffer continues the read. */
+  private caughtUpTo(joiner: Joiner, seq: number): Promise<void> {
+    if ((this.lastSeq ?? -1) >= seq) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.resync(), CATCH_UP_MS);
+      joiner.caughtUp = () => {
+        if (this.joiners.has(joiner) && (this.lastSeq ?? -1) < seq) return;
+        clearTimeout(timer);
+        joiner.caughtUp = undefined;
+        resolve();
+      };
+    });
+  }
+
+  leave(member: RoomMember): boolean {
+    const was = this.members.delete(member);
+    member.conn.unsubscribe(this.topic);
+    if (this.size === 0) this.host.idle(this);
+    return was;
+  }
+
+  private subscribe(): Promise<void> {
+    this.subscription ??= this.host.bus.subscribeRoom(this.room).catch((err: unknown) => {
+      this.subscription = undefined;
+      throw err;
+    });
+    return this.subscription;
+  }
+
+  /** Called by the registry once the feed is idle and forgotten. */
+  async unsubscribe(): Promise<void> {
+    if (!this.subscription) return;
+    this.subscription = undefined;
+    await this.host.bus.unsubscribeRoom(this.room);
+  }
+}

@@ -1,0 +1,73 @@
+// One user on one node: live dms to the user's sockets, and the inbox replayed to each new connection.
+import type { Bus } from '../bus/bus.js';
+import type { Connection } from '../transport/transport.js';
+
+export const userTopic = (user: string) => `u:${user}`;
+
+interface Opener {
+  conn: Connection;
+  buffer: Array<{ seq: number; frame: string }>;
+}
+
+export class UserFeed {
+  readonly topic: string;
+  private readonly openers = new Set<Opener>();
+  private connections = 0;
+  private subscription: Promise<void> | undefined;
+
+  constructor(
+    readonly user: string,
+    private readonly bus: Bus,
+    private readonly publish: (topic: string, frame: string) => number,
+  ) {
+    this.topic = userTopic(user);
+  }
+
+  get size(): number {
+    return this.connections;
+  }
+
+  onMessage(seq: number, frame: string): void {
+    this.publish(this.topic, frame);
+    for (const opener of this.openers) opener.buffer.push({ seq, frame });
+  }
+
+  /**
+   * A new connection of the user: subscribe the node, send every unconfirmed dm oldest first,
+   * then the dms that arrived meanwhile, then subscribe the socket — the last two synchronously.
+   */
+  async open(conn: Connection): Promise<void> {
+    this.connections++;
+    const opener: Opener = { conn, buffer: [] };
+    this.openers.add(opener);
+    try {
+      this.subscription ??= this.bus.subscribeUser(this.user).catch((err: unknown) => {
+        this.subscription = undefined;
+        throw err;
+      });
+      await this.subscription;
+      const inbox = await this.bus.inbox(this.user);
+      let last = 0;
+      for (const dm of inbox) {
+        conn.send(dm.frame);
+        last = dm.seq;
+      }
+      for (const b of opener.buffer) if (b.seq > last) conn.send(b.frame);
+      conn.subscribe(this.topic);
+    } finally {
+      this.openers.delete(opener);
+    }
+  }
+
+  /** Returns true when the user has no connection left on this node. */
+  close(): boolean {
+    this.connections--;
+    return this.connections <= 0;
+  }
+
+  async unsubscribe(): Promise<void> {
+    if (!this.subscription) return;
+    this.subscription = undefined;
+    await this.bus.unsubscribeUser(this.user);
+  }
+}

@@ -1,0 +1,94 @@
+// Composition root of one node: transport + bus + sessions + HTTP, and its graceful drain.
+import { CLOSE } from '@chorus/protocol';
+import type { Logger } from 'pino';
+import { admit } from './admission.js';
+import { createAuthenticator, type Identity } from './auth.js';
+import type { Bus } from './bus/bus.js';
+import type { Config } from './config.js';
+import { mountRoutes } from './http/routes.js';
+import { startSweeps } from './keepalive.js';
+import { GatewayNode } from './node.js';
+import * as out from './outbound.js';
+import { Session } from './session.js';
+import { createUwsTransport } from './transport/uws.js';
+
+export interface Gateway {
+  readonly port: number;
+  readonly node: GatewayNode;
+  /** Stop accepting, send every client `reconnect` + 1012 spread over DRAIN_MS, then close the bus. */
+  drain(): Promise<void>;
+}
+
+const sessionOf = new WeakMap<object, Session>();
+const ANNOUNCE_EVERY_MS = 2_000;
+
+export const startGateway = async (config: Config, bus: Bus, log: Logger): Promise<Gateway> => {
+  // eslint-disable-next-line prefer-const -- the transport handlers close over the node built after it
+  let node!: GatewayNode;
+  const transport = createUwsTransport<Identity>(
+    {
+      upgrade: (request) => admit(node, request),
+      open: (conn, identity) => {
+        node.pendingUpgrades--;
+        const session = new Session(node, conn, identity);
+        sessionOf.set(conn, session);
+        node.sessions.set(session.connId, session);
+        session.start();
+      },
+      text: (conn, text, bytes) => sessionOf.get(conn)?.receive(text, bytes),
+      binary: (conn) => sessionOf.get(conn)?.receiveBinary(),
+      pong: (conn) => {
+        const session = sessionOf.get(conn);
+        if (session) session.lastSeen = Date.now();
+      },
+      close: (conn) => {
+        const session = sessionOf.get(conn);
+        if (!session) return;
+        node.sessions.delete(session.connId);
+        session.end();
+      },
+    },
+    {
+      // Frames up to 16× the limit still reach JS and get a clean 1009; beyond that uWS cuts.
+      hardFrameLimit: Math.max(config.limits.maxFrameBytes * 16, 1 << 20),
+      hardBackpressureLimit: config.maxBackpressureBytes * 2 + config.limits.maxFrameBytes,
+    },
+  );
+  node = new GatewayNode(config, bus, createAuthenticator(config.auth), log, transport.publish);
+  await bus.start(node.feeds);
+  mountRoutes(transport, node);
+  const port = await transport.listen(config.host, config.port);
+  const stopSweeps = startSweeps(node);
+  const announce = () =>
+    bus.announce(node.stats(), ANNOUNCE_EVERY_MS * 3).catch((err: unknown) => log.debug({ err }, 'announce failed'));
+  void announce();
+  const announcer = setInterval(announce, ANNOUNCE_EVERY_MS);
+  log.info({ port, host: config.host, bus: bus.kind, auth: config.auth.mode }, 'listening');
+
+  const drain = async () => {
+    if (node.draining) return;
+    node.draining = true;
+    log.info({ connections: node.sessions.size, drainMs: config.drainMs }, 'draining');
+    transport.stopListening();
+    const closes = [...node.sessions.values()].map(
+      (session) =>
+        new Promise<void>((resolve) => {
+          // A random moment within the window, so clients do not all reconnect at once.
+          setTimeout(() => {
+            session.send(out.reconnect());
+            session.conn.close(CLOSE.serviceRestart, 'draining');
+            resolve();
+          }, Math.random() * config.drainMs);
+        }),
+    );
+    await Promise.all(closes);
+    clearInterval(announcer);
+    stopSweeps();
+    // Give presence-leave writes of the closing sessions a moment to reach the bus.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await bus.close();
+    log.info('drained');
+  };
+
+  return { port, node, drain };
+};

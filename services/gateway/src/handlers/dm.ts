@@ -1,0 +1,25 @@
+// dm and received: direct messages and the offline inbox (PROTOCOL.md §4).
+import { nanoid } from 'nanoid';
+import type { DmFrame, ReceivedFrame } from '@chorus/protocol';
+import type { Session } from '../session.js';
+import * as out from '../outbound.js';
+
+export const dm = async (s: Session, frame: DmFrame, bodyJson: string): Promise<void> => {
+  const msg = nanoid();
+  const ts = Date.now();
+  const { reply } = await s.node.bus.sendDm({
+    from: s.user,
+    to: frame.to,
+    key: frame.key,
+    msg,
+    ts,
+    tail: out.dmTail(msg, s.user, s.name, frame.to, bodyJson, ts),
+  });
+  s.ack(frame.id, reply);
+};
+
+/** Confirms the sender's own inbox only: the user comes from the connection, never the frame. */
+export const received = async (s: Session, frame: ReceivedFrame): Promise<void> => {
+  const upTo = await s.node.bus.confirm(s.user, frame.upTo);
+  s.ack(frame.id, { upTo });
+};

@@ -1,0 +1,74 @@
+// join, leave, send, history: the room family (PROTOCOL.md §2, §3).
+import { nanoid } from 'nanoid';
+import {
+  HISTORY_LIMIT_DEFAULT,
+  ProtocolError,
+  type HistoryFrame,
+  type JoinFrame,
+  type LeaveFrame,
+  type SendFrame,
+} from '@chorus/protocol';
+import type { Session } from '../session.js';
+import * as out from '../outbound.js';
+import { authorize, requireMember } from './access.js';
+
+export const join = async (s: Session, frame: JoinFrame): Promise<void> => {
+  const { room } = frame;
+  authorize(s, room);
+  const previously = s.rooms.get(room);
+  if (previously === undefined && s.rooms.size >= s.node.config.limits.maxRooms) {
+    throw new ProtocolError('too_many_rooms', `already in ${s.rooms.size} rooms (maxRooms)`);
+  }
+  s.rooms.set(room, 'joining');
+  const presence = s.node.bus.presenceJoin(room, s.member, out.userJoined(room, s.user, s.name));
+  presence.catch(() => undefined); // awaited by the feed; a failure surfaces there
+  try {
+    await s.node.feeds
+      .room(room)
+      .join(s, { since: frame.since, epoch: frame.epoch }, presence, (result) => s.ack(frame.id, result));
+    s.rooms.set(room, 'joined');
+  } catch (err) {
+    s.rooms.delete(room);
+    s.node.bus.presenceLeave(room, s.member, out.userLeft(room, s.user)).catch(() => undefined);
+    throw err;
+  }
+};
+
+export const leave = async (s: Session, frame: LeaveFrame): Promise<void> => {
+  const { room } = frame;
+  requireMember(s, room); // leaving a joined room is always allowed, whatever the token says now
+  s.rooms.delete(room);
+  s.node.feeds.existingRoom(room)?.leave(s);
+  await s.node.bus.presenceLeave(room, s.member, out.userLeft(room, s.user));
+  s.ack(frame.id, { room });
+};
+
+export const send = async (s: Session, frame: SendFrame, bodyJson: string): Promise<void> => {
+  const { room } = frame;
+  authorize(s, room);
+  requireMember(s, room);
+  const msg = nanoid();
+  const ts = Date.now();
+  const { reply } = await s.node.bus.publishRoom({
+    room,
+    user: s.user,
+    key: frame.key,
+    msg,
+    ts,
+    tail: out.messageTail(room, msg, s.user, s.name, bodyJson, ts),
+  });
+  s.ack(frame.id, reply);
+};
+
+export const history = async (s: Session, frame: HistoryFrame): Promise<void> => {
+  authorize(s, frame.room);
+  const page = await s.node.bus.roomHistory(frame.room, frame.before, frame.limit ?? HISTORY_LIMIT_DEFAULT);
+  s.send(
+    out.history(
+      frame.id,
+      frame.room,
+      page.epoch,
+      page.messages.map((m) => m.frame),
+    ),
+  );
+};

@@ -1,0 +1,7 @@
+// @chorus/gateway: embed a node in-process (tests, custom servers) instead of running main.ts.
+export { loadConfig, ConfigError, type Config } from './config.js';
+export { startGateway, type Gateway } from './gateway.js';
+export { createBus } from './bus/index.js';
+export type { Bus } from './bus/bus.js';
+export { MemoryBus } from './bus/bus.memory.js';
+export { createLogger } from './log.js';

@@ -1,0 +1,53 @@
+// Entry point: parse config, refuse the pure-JS uWS fallback, start the node, drain on SIGTERM/SIGINT.
+import { ConfigError, loadConfig } from './config.js';
+import { createBus } from './bus/index.js';
+import { startGateway } from './gateway.js';
+import { createLogger } from './log.js';
+import { uwsIsNative } from './transport/uws.js';
+
+const main = async () => {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`chorus gateway: ${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel, config.nodeId);
+  if (!uwsIsNative()) {
+    const why =
+      'uWebSockets.js could not load its native binary and fell back to its slow pure-JS server ' +
+      '(wrong Node version or platform?). Set ALLOW_JS_FALLBACK=true to run anyway.';
+    if (!config.allowJsFallback) {
+      log.fatal(why);
+      process.exit(1);
+    }
+    log.warn(why);
+  }
+  const bus = await createBus(config, log);
+  const gateway = await startGateway(config, bus, log);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutdown requested');
+    const hardStop = setTimeout(() => process.exit(1), config.drainMs + 10_000);
+    hardStop.unref();
+    gateway.drain().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'drain failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception'));
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+};
+
+void main();

@@ -1,0 +1,67 @@
+// The state one gateway node shares across its sessions: config, bus, feeds, counters, drain flag.
+import type { Logger } from 'pino';
+import type { Authenticator } from './auth.js';
+import type { Bus } from './bus/bus.js';
+import type { Config } from './config.js';
+import { Feeds } from './delivery/feeds.js';
+import type { Session } from './session.js';
+
+export class NodeCounters {
+  framesIn = 0;
+  framesOut = 0;
+  inPerSec = 0;
+  outPerSec = 0;
+  private lastIn = 0;
+  private lastOut = 0;
+  private lastAt = Date.now();
+  /** Called once a second: turns the running totals into rates. */
+  tick(now = Date.now()): void {
+    const seconds = Math.max((now - this.lastAt) / 1000, 0.001);
+    this.inPerSec = Math.round((this.framesIn - this.lastIn) / seconds);
+    this.outPerSec = Math.round((this.framesOut - this.lastOut) / seconds);
+    this.lastIn = this.framesIn;
+    this.lastOut = this.framesOut;
+    this.lastAt = now;
+  }
+}
+
+export class GatewayNode {
+  readonly sessions = new Map<string, Session>();
+  readonly counters = new NodeCounters();
+  readonly startedAt = Date.now();
+  readonly feeds: Feeds;
+  draining = false;
+  /** Upgrades accepted but not yet open: they count against MAX_CONNECTIONS. */
+  pendingUpgrades = 0;
+
+  constructor(
+    readonly config: Config,
+    readonly bus: Bus,
+    readonly authenticate: Authenticator,
+    readonly log: Logger,
+    publish: (topic: string, frame: string) => number,
+  ) {
+    const counted = (topic: string, frame: string) => {
+      const delivered = publish(topic, frame);
+      this.counters.framesOut += delivered;
+      return delivered;
+    };
+    this.feeds = new Feeds(bus, counted, (id) => this.sessions.get(id), log);
+  }
+
+  get ready(): boolean {
+    return this.bus.connected && !this.draining;
+  }
+
+  stats() {
+    return {
+      node: this.config.nodeId,
+      connections: this.sessions.size,
+      users: this.feeds.userCount,
+      rooms: this.feeds.roomCount,
+      inPerSec: this.counters.inPerSec,
+      outPerSec: this.counters.outPerSec,
+      startedAt: this.startedAt,
+    };
+  }
+}

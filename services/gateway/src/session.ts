@@ -1,0 +1,197 @@
+// One client connection: admission of each frame (rate, size, shape), in-order handling, replies, cleanup.
+import { nanoid } from 'nanoid';
+import {
+  BAD_FRAME_BUDGET,
+  CLOSE,
+  ProtocolError,
+  RATE_LIMIT_CLOSE_AFTER_MS,
+  parseClientFrame,
+  type ErrorCode,
+} from '@chorus/protocol';
+import type { Logger } from 'pino';
+import type { Identity } from './auth.js';
+import type { Member } from './bus/bus.js';
+import type { RoomMember } from './delivery/room-feed.js';
+import { dispatch } from './handlers/index.js';
+import type { GatewayNode } from './node.js';
+import * as out from './outbound.js';
+import { SlidingCounter, TokenBucket } from './rate-limit.js';
+import type { Connection } from './transport/transport.js';
+
+type Task = () => void | Promise<void>;
+type Membership = 'joining' | 'joined';
+
+export class Session implements RoomMember {
+  readonly connId = nanoid();
+  readonly rooms = new Map<string, Membership>();
+  readonly log: Logger;
+  lastSeen = Date.now();
+  private readonly bucket: TokenBucket;
+  private readonly badFrames = new SlidingCounter(BAD_FRAME_BUDGET.windowMs);
+  private rateLimitedSince: number | undefined;
+  private lastAnonymousRateError = 0;
+  private readonly queue: Task[] = [];
+  private running = false;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private ended = false;
+
+  constructor(
+    readonly node: GatewayNode,
+    readonly conn: Connection,
+    readonly identity: Identity,
+  ) {
+    this.bucket = new TokenBucket(node.config.limits.ratePerSec);
+    this.log = node.log.child({ conn: this.connId, user: identity.user });
+  }
+
+  get user(): string {
+    return this.identity.user;
+  }
+  get name(): string {
+    return this.identity.name;
+  }
+  get member(): Member {
+    return { node: this.node.config.nodeId, conn: this.connId, user: this.user, name: this.name };
+  }
+
+  /** `welcome`, then the inbox; frames that arrive meanwhile wait in the queue behind it. */
+  start(): void {
+    const { config } = this.node;
+    this.send(out.welcome(this.connId, this.user, this.name, config.nodeId, config.heartbeatMs, config.limits));
+    if (this.identity.expiresAt !== undefined) {
+      const delay = Math.max(0, this.identity.expiresAt - Date.now()) + 500; // inside the 2 s tolerance
+      this.expiryTimer = setTimeout(() => this.conn.close(CLOSE.tokenExpired, 'token expired'), delay);
+    }
+    this.enqueue(async () => {
+      try {
+        await this.node.feeds.user(this.user).open(this.conn);
+      } catch (err) {
+        this.log.warn({ err }, 'inbox unavailable at connect');
+        this.conn.close(CLOSE.tryAgainLater, 'inbox unavailable, reconnect');
+      }
+    });
+  }
+
+  receive(text: string, bytes: number): void {
+    this.lastSeen = Date.now();
+    this.node.counters.framesIn++;
+    if (bytes > this.node.config.limits.maxFrameBytes) {
+      this.conn.close(CLOSE.tooBig, 'frame exceeds maxFrameBytes');
+      return;
+    }
+    if (!this.admit(text)) return;
+    this.enqueue(() => this.handle(text));
+  }
+
+  receiveBinary(): void {
+    this.lastSeen = Date.now();
+    this.node.counters.framesIn++;
+    if (!this.admit(undefined)) return;
+    this.enqueue(() => this.rejectBadInput(undefined, 'bad_frame', 'frame: binary frames are not accepted'));
+  }
+
+  /** The token bucket (PROTOCOL.md §6): a frame without a token is not processed. */
+  private admit(text: string | undefined): boolean {
+    const now = this.lastSeen;
+    if (this.bucket.take(now)) {
+      this.rateLimitedSince = undefined;
+      return true;
+    }
+    this.rateLimitedSince ??= now;
+    if (now - this.rateLimitedSince >= RATE_LIMIT_CLOSE_AFTER_MS) {
+      this.conn.close(CLOSE.policy, 'rate limit exceeded for 10 s');
+      return false;
+    }
+    const id = text === undefined ? undefined : peekId(text);
+    if (id !== undefined) this.send(out.error(id, 'rate_limited', 'rate limit exceeded'));
+    else if (now - this.lastAnonymousRateError >= 1000) {
+      this.lastAnonymousRateError = now;
+      this.send(out.error(undefined, 'rate_limited', 'rate limit exceeded'));
+    }
+    return false;
+  }
+
+  private async handle(text: string): Promise<void> {
+    const parsed = parseClientFrame(text, this.node.config.limits.maxBodyBytes);
+    if (!parsed.ok) return this.rejectBadInput(parsed.id, parsed.code, parsed.message);
+    const { frame } = parsed;
+    try {
+      await dispatch(this, frame, parsed.bodyJson);
+    } catch (err) {
+      if (err instanceof ProtocolError) this.fail(frame.id, err.code, err.message);
+      else {
+        this.log.error({ err, frameId: frame.id, frameType: frame.type }, 'internal error handling a frame');
+        this.fail(frame.id, 'internal', 'internal error');
+      }
+    }
+  }
+
+  /** Bad input is answered, and the 20th within a minute closes the socket with 1008. */
+  private rejectBadInput(id: string | undefined, code: ErrorCode, message: string): void {
+    this.fail(id, code, message);
+    if (this.badFrames.hit() >= BAD_FRAME_BUDGET.count) this.conn.close(CLOSE.policy, 'too many bad frames');
+  }
+
+  fail(id: string | undefined, code: ErrorCode, message: string): void {
+    this.send(out.error(id, code, message));
+  }
+
+  /** An ack is sent only to frames that carried an id. */
+  ack(id: string | undefined, fields: object): void {
+    if (id !== undefined) this.send(out.ack(id, fields));
+  }
+
+  send(frame: string): void {
+    if (this.conn.send(frame)) this.node.counters.framesOut++;
+  }
+
+  private enqueue(task: Task): void {
+    this.queue.push(task);
+    if (!this.running) void this.drain();
+  }
+
+  /** Frames from one connection are handled one at a time, in arrival order (PROTOCOL.md §2). */
+  private async drain(): Promise<void> {
+    this.running = true;
+    while (this.queue.length > 0 && !this.ended) {
+      const task = this.queue.shift()!;
+      try {
+        await task();
+      } catch (err) {
+        this.log.error({ err }, 'task failed');
+      }
+    }
+    this.queue.length = 0;
+    this.running = false;
+  }
+
+  /** The socket is gone: leave every room's presence and release the node's subscriptions. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.expiryTimer);
+    const member = this.member;
+    for (const room of this.rooms.keys()) {
+      this.node.feeds.existingRoom(room)?.leave(this);
+      this.node.bus
+        .presenceLeave(room, member, out.userLeft(room, this.user))
+        .catch((err: unknown) => this.log.warn({ err, room }, 'presence leave failed at close'));
+    }
+    this.rooms.clear();
+    this.node.feeds.releaseUser(this.user);
+  }
+}
+
+/** The id of a frame we will not process, so its rate_limited error can still carry it. */
+const peekId = (text: string): string | undefined => {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value && typeof value === 'object' && 'id' in value) {
+      const id = (value as { id: unknown }).id;
+      if (typeof id === 'string' && id.length >= 1 && id.length <= 64) return id;
+    }
+  } catch {
+    // not JSON: no id to answer with
+  }
+  return undefined;
+};

@@ -1,0 +1,232 @@
+// Adapts uWebSockets.js to the Transport/Connection seam; the only module that imports it.
+import uWS from 'uWebSockets.js';
+import type {
+  Connection,
+  HttpExchange,
+  HttpHandler,
+  SocketHandlers,
+  Transport,
+  TransportOptions,
+  UpgradeRequest,
+} from './transport.js';
+
+/** uWS.js silently falls back to a slow pure-JS server when its native binary fails to load. */
+export const uwsIsNative = (): boolean => String(uWS.App).includes('[native code]');
+
+const decoder = new TextDecoder('utf-8');
+const STATUS_TEXT: Record<number, string> = {
+  200: 'OK',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Payload Too Large',
+  426: 'Upgrade Required',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+const statusLine = (status: number) => `${status} ${STATUS_TEXT[status] ?? 'Status'}`;
+
+interface SocketData<T> {
+  accepted: T;
+  connection?: UwsConnection;
+}
+
+class UwsConnection implements Connection {
+  closed = false;
+  constructor(private readonly ws: uWS.WebSocket<SocketData<unknown>>) {}
+  send(text: string): boolean {
+    if (this.closed) return false;
+    this.ws.send(text, false, false);
+    return true;
+  }
+  close(code: number, reason = ''): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ws.end(code, reason);
+  }
+  cut(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ws.close();
+  }
+  ping(): void {
+    if (!this.closed) this.ws.ping();
+  }
+  bufferedAmount(): number {
+    return this.closed ? 0 : this.ws.getBufferedAmount();
+  }
+  subscribe(topic: string): void {
+    if (!this.closed) this.ws.subscribe(topic);
+  }
+  unsubscribe(topic: string): void {
+    if (!this.closed) this.ws.unsubscribe(topic);
+  }
+  publishExceptSelf(topic: string, text: string): void {
+    if (!this.closed) this.ws.publish(topic, text, false, false);
+  }
+}
+
+const requestOf = (req: uWS.HttpRequest, res: uWS.HttpResponse): UpgradeRequest => {
+  const query = new URLSearchParams(req.getQuery() ?? '');
+  const headers = new Map<string, string>();
+  req.forEach((key, value) => headers.set(key, value));
+  return {
+    url: req.getUrl(),
+    query,
+    header: (name) => headers.get(name.toLowerCase()) ?? '',
+    remoteAddress: decoder.decode(res.getRemoteAddressAsText()),
+  };
+};
+
+class UwsExchange implements HttpExchange {
+  aborted = false;
+  private done = false;
+  readonly method: string;
+  readonly url: string;
+  readonly query: URLSearchParams;
+  private readonly headers = new Map<string, string>();
+  constructor(
+    private readonly res: uWS.HttpResponse,
+    req: uWS.HttpRequest,
+  ) {
+    this.method = req.getMethod().toUpperCase();
+    this.url = req.getUrl();
+    this.query = new URLSearchParams(req.getQuery() ?? '');
+    req.forEach((key, value) => this.headers.set(key, value));
+    res.onAborted(() => {
+      this.aborted = true;
+    });
+  }
+  header(name: string): string {
+    return this.headers.get(name.toLowerCase()) ?? '';
+  }
+  readBody(maxBytes: number): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let refused = false;
+      this.res.onData((chunk, isLast) => {
+        if (refused) return;
+        size += chunk.byteLength;
+        if (size > maxBytes) {
+          refused = true;
+          resolve(undefined);
+          return;
+        }
+        chunks.push(Buffer.from(chunk.slice(0))); // uWS reuses the chunk's memory after this call
+        if (isLast) resolve(Buffer.concat(chunks).toString('utf8'));
+      });
+    });
+  }
+  respond(status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
+    if (this.aborted || this.done) return;
+    this.done = true;
+    this.res.cork(() => {
+      this.res.writeStatus(statusLine(status)).writeHeader('content-type', contentType).end(body);
+    });
+  }
+}
+
+export const createUwsTransport = <T>(handlers: SocketHandlers<T>, options: TransportOptions): Transport => {
+  const app = uWS.App();
+  let listenSocket: uWS.us_listen_socket | undefined;
+
+  app.ws<SocketData<T>>('/ws', {
+    // uWS cuts frames above this and sockets whose buffer passes maxBackpressure; the protocol's own,
+    // lower limits are enforced in JS so clients get a proper close code (1009, 1013) first.
+    maxPayloadLength: options.hardFrameLimit,
+    maxBackpressure: options.hardBackpressureLimit,
+    closeOnBackpressureLimit: 1, // never let app.publish skip a slow socket: a gap is worse than a cut
+    idleTimeout: 0, // keepalive is ours (keepalive.ts): uWS's granularity is whole seconds, min 8
+    sendPingsAutomatically: false,
+    compression: uWS.DISABLED,
+    upgrade: (res, req, context) => {
+      const key = req.getHeader('sec-websocket-key');
+      const offered = req.getHeader('sec-websocket-protocol');
+      const extensions = req.getHeader('sec-websocket-extensions');
+      const request = requestOf(req, res);
+      let aborted = false;
+      res.onAborted(() => {
+        aborted = true;
+      });
+      const protocol = offered
+        .split(',')
+        .map((p) => p.trim())
+        .includes('chorus.v1')
+        ? 'chorus.v1'
+        : '';
+      const finish = (decision: Awaited<ReturnType<SocketHandlers<T>['upgrade']>>) => {
+        if (aborted) return;
+        res.cork(() => {
+          if ('reject' in decision) {
+            res
+              .writeStatus(statusLine(decision.reject.status))
+              .writeHeader('content-type', 'text/plain; charset=utf-8')
+              .end(decision.reject.reason + '\n');
+          } else {
+            res.upgrade({ accepted: decision.accept }, key, protocol, extensions, context);
+          }
+        });
+      };
+      Promise.resolve()
+        .then(() => handlers.upgrade(request))
+        .then(finish, () => finish({ reject: { status: 500, reason: 'internal error' } }));
+    },
+    open: (ws) => {
+      const data = ws.getUserData();
+      const connection = new UwsConnection(ws as uWS.WebSocket<SocketData<unknown>>);
+      data.connection = connection;
+      handlers.open(connection, data.accepted);
+    },
+    message: (ws, message, isBinary) => {
+      const connection = ws.getUserData().connection!;
+      if (isBinary) handlers.binary(connection);
+      else handlers.text(connection, decoder.decode(message), message.byteLength);
+    },
+    pong: (ws) => handlers.pong(ws.getUserData().connection!),
+    close: (ws, code) => {
+      const connection = ws.getUserData().connection!;
+      connection.closed = true;
+      handlers.close(connection, code);
+    },
+  });
+  // A plain GET on /ws falls through the ws route to here.
+  app.get('/ws', (res) => {
+    res
+      .writeStatus(statusLine(426))
+      .writeHeader('upgrade', 'websocket')
+      .end('upgrade required: connect with WebSocket\n');
+  });
+
+  const route = (method: 'get' | 'post' | 'any', pattern: string, handler: HttpHandler) => {
+    app[method](pattern, (res, req) => {
+      const exchange = new UwsExchange(res, req);
+      Promise.resolve()
+        .then(() => handler(exchange))
+        .catch(() => exchange.respond(500, 'internal error\n'));
+    });
+  };
+
+  return {
+    publish: (topic, text) => {
+      const subscribers = app.numSubscribers(topic);
+      if (subscribers > 0) app.publish(topic, text, false, false);
+      return subscribers;
+    },
+    route,
+    listen: (host, port) =>
+      new Promise((resolve, reject) => {
+        app.listen(host, port, (socket) => {
+          if (!socket) return reject(new Error(`cannot listen on ${host}:${port}`));
+          listenSocket = socket;
+          resolve(uWS.us_socket_local_port(socket));
+        });
+      }),
+    stopListening: () => {
+      if (listenSocket) uWS.us_listen_socket_close(listenSocket);
+      listenSocket = undefined;
+    },
+  };
+};
