@@ -49,9 +49,6 @@ const envSchema = z
     ALLOW_JS_FALLBACK: flag,
   })
   .superRefine((env, ctx) => {
-    if (env.AUTH_MODE === 'jwt' && !env.JWT_SECRET && !env.JWKS_URL) {
-      ctx.addIssue({ code: 'custom', path: ['AUTH_MODE'], message: 'jwt needs JWT_SECRET or JWKS_URL' });
-    }
     if (env.MAX_BODY_BYTES > env.MAX_FRAME_BYTES) {
       ctx.addIssue({ code: 'custom', path: ['MAX_BODY_BYTES'], message: 'must not exceed MAX_FRAME_BYTES' });
     }
@@ -113,9 +110,13 @@ export class ConfigError extends Error {
 /** Parse the environment once. Throws ConfigError listing every bad variable. */
 export const loadConfig = (env: Record<string, string | undefined> = process.env): Config => {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`));
-  }
+  // Checked on the raw strings too, so one run reports it alongside any field errors.
+  const problems =
+    env.AUTH_MODE === 'jwt' && !env.JWT_SECRET?.trim() && !env.JWKS_URL?.trim()
+      ? ['AUTH_MODE: jwt needs JWT_SECRET or JWKS_URL']
+      : [];
+  if (!parsed.success) problems.push(...parsed.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`));
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(toConfig(parsed.data));
 };
 

@@ -51,7 +51,9 @@ export const startGateway = async (config: Config, bus: Bus, log: Logger): Promi
     {
       // Frames up to 16× the limit still reach JS and get a clean 1009; beyond that uWS cuts.
       hardFrameLimit: Math.max(config.limits.maxFrameBytes * 16, 1 << 20),
-      hardBackpressureLimit: config.maxBackpressureBytes * 2 + config.limits.maxFrameBytes,
+      // The 100 ms sweep closes with 1013 at MAX_BACKPRESSURE_BYTES; this headroom lets the close
+      // frame be queued unless a socket gains megabytes within one sweep, when uWS cuts it instead.
+      hardBackpressureLimit: config.maxBackpressureBytes * 2 + (4 << 20),
     },
   );
   node = new GatewayNode(config, bus, createAuthenticator(config.auth), log, transport.publish);
@@ -69,7 +71,8 @@ export const startGateway = async (config: Config, bus: Bus, log: Logger): Promi
     if (node.draining) return;
     node.draining = true;
     log.info({ connections: node.sessions.size, drainMs: config.drainMs }, 'draining');
-    transport.stopListening();
+    // The listen socket stays open through the window so /readyz can say 503 and new upgrades
+    // are refused with a reason; it closes before the process exits.
     const closes = [...node.sessions.values()].map(
       (session) =>
         new Promise<void>((resolve) => {
@@ -82,6 +85,7 @@ export const startGateway = async (config: Config, bus: Bus, log: Logger): Promi
         }),
     );
     await Promise.all(closes);
+    transport.stopListening();
     clearInterval(announcer);
     stopSweeps();
     // Give presence-leave writes of the closing sessions a moment to reach the bus.

@@ -28,7 +28,9 @@ export class Session implements RoomMember {
   lastSeen = Date.now();
   private readonly bucket: TokenBucket;
   private readonly badFrames = new SlidingCounter(BAD_FRAME_BUDGET.windowMs);
+  /** Start of the current run of seconds in which frames were refused, and the latest refusal. */
   private rateLimitedSince: number | undefined;
+  private lastRefusedAt = 0;
   private lastAnonymousRateError = 0;
   private readonly queue: Task[] = [];
   private running = false;
@@ -93,11 +95,11 @@ export class Session implements RoomMember {
   /** The token bucket (PROTOCOL.md §6): a frame without a token is not processed. */
   private admit(text: string | undefined): boolean {
     const now = this.lastSeen;
-    if (this.bucket.take(now)) {
-      this.rateLimitedSince = undefined;
-      return true;
-    }
-    this.rateLimitedSince ??= now;
+    if (this.bucket.take(now)) return true;
+    // "Exceeded for 10 s in a row": every second of the run saw a refusal. The trickle of tokens a
+    // flood still earns does not break the run; a full second without a refusal does.
+    if (this.rateLimitedSince === undefined || now - this.lastRefusedAt > 1000) this.rateLimitedSince = now;
+    this.lastRefusedAt = now;
     if (now - this.rateLimitedSince >= RATE_LIMIT_CLOSE_AFTER_MS) {
       this.conn.close(CLOSE.policy, 'rate limit exceeded for 10 s');
       return false;

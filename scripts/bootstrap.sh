@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Makes a fresh Debian 12 machine ready to build, run and test chorus. Idempotent; sourced by start.sh and test.sh.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PNPM_VERSION=10.34.8
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "bootstrap: installing ${missing[*]} from apt"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# redis-server for the Redis bus and the tests (which start their own on free ports).
+command -v redis-server >/dev/null 2>&1 || apt_install redis-server
+# The package enables a system-wide service; chorus never uses it, and tests never assume it.
+
+if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "$PNPM_VERSION" ]; then
+  echo "bootstrap: installing pnpm@$PNPM_VERSION from npm"
+  npm install -g "pnpm@$PNPM_VERSION" >/dev/null 2>&1
+fi
+
+cd "$ROOT"
+pnpm install --frozen-lockfile --reporter=silent
+pnpm build

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('gives the documented defaults and dev auth without JWT settings', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      redis: undefined,
+      auth: { mode: 'dev' },
+      maxConnections: 100_000,
+      limits: { maxFrameBytes: 65536, maxBodyBytes: 16384, ratePerSec: 50, maxRooms: 100 },
+      maxBackpressureBytes: 1_048_576,
+      heartbeatMs: 25_000,
+      history: { size: 1000, ttlS: 86_400 },
+      inbox: { size: 1000, ttlS: 604_800 },
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.limits)).toBe(true);
+  });
+  it('switches to jwt when a secret is given, and splits ALLOWED_ORIGINS', () => {
+    const config = loadConfig({ JWT_SECRET: 's', ALLOWED_ORIGINS: 'https://a.example, https://b.example' });
+    expect(config.auth.mode).toBe('jwt');
+    expect([...config.allowedOrigins!]).toEqual(['https://a.example', 'https://b.example']);
+  });
+  it('fails listing every bad variable at once', () => {
+    try {
+      loadConfig({ PORT: 'eighty', RATE_PER_SEC: '0', REDIS_URL: 'http://x', AUTH_MODE: 'jwt' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const names = (err as ConfigError).problems.map((p) => p.split(':')[0]);
+      expect(names).toEqual(expect.arrayContaining(['PORT', 'RATE_PER_SEC', 'REDIS_URL', 'AUTH_MODE']));
+    }
+  });
+});

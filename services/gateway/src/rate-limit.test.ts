@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { SlidingCounter, TokenBucket } from './rate-limit.js';
+
+describe('TokenBucket', () => {
+  it('holds 2 × rate, then refills at rate per second', () => {
+    const bucket = new TokenBucket(10, 0);
+    let taken = 0;
+    while (bucket.take(0)) taken++;
+    expect(taken).toBe(20);
+    expect(bucket.take(50)).toBe(false);
+    expect(bucket.take(100)).toBe(true); // 0.1 s earns one token
+    expect(bucket.take(100)).toBe(false);
+    for (let i = 0; i < 20; i++) expect(bucket.take(10_000)).toBe(true); // never more than capacity
+    expect(bucket.take(10_000)).toBe(false);
+  });
+});
+
+describe('SlidingCounter', () => {
+  it('counts only the hits inside the window', () => {
+    const counter = new SlidingCounter(1000);
+    expect(counter.hit(0)).toBe(1);
+    expect(counter.hit(500)).toBe(2);
+    expect(counter.hit(1000)).toBe(2);
+    expect(counter.hit(2600)).toBe(1);
+  });
+});

@@ -1,0 +1,133 @@
+// A test client over `ws`: collects every frame, waits for frames by predicate, and sends requests with ids.
+import WebSocket from 'ws';
+
+export type Frame = Record<string, unknown> & { type: string };
+
+export interface ConnectOptions {
+  user?: string;
+  name?: string;
+  token?: string;
+  protocols?: string[];
+  headers?: Record<string, string>;
+  /** Do not answer server pings (to test the keepalive cut). */
+  silent?: boolean;
+}
+
+export class TestClient implements AsyncDisposable {
+  readonly frames: Frame[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  private waiters: Array<{ test: (f: Frame) => boolean; resolve: (f: Frame) => void; from: number }> = [];
+  private nextId = 1;
+  pings = 0;
+
+  private constructor(readonly ws: WebSocket) {
+    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+    ws.on('ping', () => this.pings++);
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      const frame = JSON.parse(String(data)) as Frame;
+      this.frames.push(frame);
+      const index = this.frames.length - 1;
+      this.waiters = this.waiters.filter((w) => {
+        if (index >= w.from && w.test(frame)) {
+          w.resolve(frame);
+          return false;
+        }
+        return true;
+      });
+    });
+  }
+
+  static async connect(base: string, options: ConnectOptions = {}): Promise<TestClient> {
+    const url = new URL(base);
+    if (options.user !== undefined) url.searchParams.set('user', options.user);
+    if (options.name !== undefined) url.searchParams.set('name', options.name);
+    if (options.token !== undefined) url.searchParams.set('token', options.token);
+    const ws = new WebSocket(url, options.protocols ?? [], {
+      headers: options.headers,
+      autoPong: !options.silent,
+    });
+    const client = new TestClient(ws);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+      ws.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c));
+        res.on('end', () =>
+          reject(Object.assign(new Error(`HTTP ${res.statusCode}: ${body}`), { status: res.statusCode, body })),
+        );
+      });
+    });
+    await client.next((f) => f.type === 'welcome');
+    return client;
+  }
+
+  /** The first frame (from the start, or after index `from`) matching `test`. */
+  next(test: (f: Frame) => boolean, timeoutMs = 5_000, from = 0): Promise<Frame> {
+    const found = this.frames.slice(from).find(test);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`timed out waiting for a frame; got:\n${this.dump()}`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        test,
+        from,
+        resolve: (f) => {
+          clearTimeout(timer);
+          resolve(f);
+        },
+      });
+    });
+  }
+
+  /** Wait until `count` frames match. */
+  async collect(test: (f: Frame) => boolean, count: number, timeoutMs = 5_000): Promise<Frame[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.frames.filter(test).length < count) {
+      if (Date.now() > deadline) throw new Error(`expected ${count} frames, got ${this.frames.filter(test).length}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return this.frames.filter(test);
+  }
+
+  sendRaw(data: string | Buffer, binary = false): void {
+    this.ws.send(data, { binary });
+  }
+
+  /** Send a frame with a fresh id and wait for the reply carrying it. */
+  async request(frame: Record<string, unknown>, timeoutMs = 5_000): Promise<Frame> {
+    const id = `r${this.nextId++}`;
+    this.ws.send(JSON.stringify({ ...frame, id }));
+    return this.next((f) => f.id === id, timeoutMs);
+  }
+
+  /** Like request, but throws unless the reply is not an error. */
+  async ok(frame: Record<string, unknown>): Promise<Frame> {
+    const reply = await this.request(frame);
+    if (reply.type === 'error') throw new Error(`${String(frame.type)} failed: ${JSON.stringify(reply)}`);
+    return reply;
+  }
+
+  messages(room?: string): Frame[] {
+    return this.frames.filter((f) => f.type === 'message' && (room === undefined || f.room === room));
+  }
+
+  dump(): string {
+    return this.frames.map((f) => JSON.stringify(f)).join('\n');
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
+      this.ws.terminate();
+    }
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,48 @@
+// One harness for every bus: a memory node, or N gateway processes sharing one redis-server.
+import { startNode, startRedis, type NodeProcess, type RedisProcess } from './processes.js';
+
+export type BusKind = 'memory' | 'redis';
+
+export interface Cluster extends AsyncDisposable {
+  readonly bus: BusKind;
+  readonly nodes: NodeProcess[];
+  readonly redis: RedisProcess | undefined;
+  /** The ws URL of node i (modulo the node count, so tests can spread clients). */
+  url(i?: number): string;
+  http(i?: number): string;
+}
+
+export interface ClusterOptions {
+  bus: BusKind;
+  nodes?: number;
+  env?: Record<string, string>;
+}
+
+let prefixes = 0;
+
+export const startCluster = async ({
+  bus,
+  nodes = bus === 'memory' ? 1 : 3,
+  env = {},
+}: ClusterOptions): Promise<Cluster> => {
+  const redis = bus === 'redis' ? await startRedis() : undefined;
+  const shared: Record<string, string> = redis
+    ? { REDIS_URL: redis.url, REDIS_PREFIX: `t${process.pid}x${prefixes++}` }
+    : {};
+  const started = await Promise.all(
+    Array.from({ length: bus === 'memory' ? 1 : nodes }, (_, i) =>
+      startNode({ NODE_ID: `n${i + 1}`, ...shared, ...env }),
+    ),
+  );
+  return {
+    bus,
+    nodes: started,
+    redis,
+    url: (i = 0) => started[i % started.length]!.url,
+    http: (i = 0) => started[i % started.length]!.http,
+    [Symbol.asyncDispose]: async () => {
+      await Promise.all(started.map((n) => n.kill('SIGKILL')));
+      await redis?.kill();
+    },
+  };
+};
