@@ -27,7 +27,7 @@ const main = async () => {
     }
     log.warn(why);
   }
-  const bus = await createBus(config, log);
+  const bus = createBus(config, log);
   const gateway = await startGateway(config, bus, log);
   let stopping = false;
   const stop = (signal: string) => {

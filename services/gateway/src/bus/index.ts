@@ -2,10 +2,19 @@
 import type { Logger } from 'pino';
 import type { Bus } from './bus.js';
 import { MemoryBus } from './bus.memory.js';
+import { RedisBus } from './bus.redis.js';
 import type { Config } from '../config.js';
 
-export const createBus = async (config: Config, log: Logger): Promise<Bus> => {
-  if (!config.redis) return new MemoryBus({ history: config.history, inbox: config.inbox });
-  log.fatal('REDIS_URL is set, but this build has only the in-memory bus');
-  throw new Error('the Redis bus is not part of this build');
-};
+export const createBus = (config: Config, log: Logger): Bus =>
+  config.redis
+    ? new RedisBus(
+        {
+          ...config.redis,
+          node: config.nodeId,
+          history: config.history,
+          inbox: config.inbox,
+          timeoutMs: config.busTimeoutMs,
+        },
+        log,
+      )
+    : new MemoryBus({ history: config.history, inbox: config.inbox });

@@ -1,0 +1,455 @@
+// The Redis bus: rooms, dms, presence and node leases shared by every gateway (one Redis or a Redis Cluster).
+import { readFileSync } from 'node:fs';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { nanoid } from 'nanoid';
+import type { Logger } from 'pino';
+import { IDEMPOTENCY_TTL_MS, ProtocolError, type PresenceUser } from '@chorus/protocol';
+import { DM_HEAD, MESSAGE_HEAD } from '../outbound.js';
+import type {
+  Bus,
+  BusListener,
+  DmDraft,
+  Member,
+  NodeAnnouncement,
+  Outcome,
+  Reply,
+  RoomDraft,
+  RoomRead,
+  RoomState,
+  StoredFrame,
+} from './bus.js';
+import { nodeKeys, parseChannel, roomKeys, userKeys } from './keys.js';
+
+export interface RedisBusOptions {
+  url: string;
+  cluster: boolean;
+  prefix: string;
+  node: string;
+  history: { size: number; ttlS: number };
+  inbox: { size: number; ttlS: number };
+  timeoutMs: number;
+}
+
+const SCRIPTS = ['publish-room', 'read-room', 'send-dm', 'confirm-inbox', 'presence-join', 'presence-leave'] as const;
+type ScriptName = (typeof SCRIPTS)[number];
+const scriptSource = (name: ScriptName) =>
+  readFileSync(new URL(`../../src/bus/scripts/${name}.lua`, import.meta.url), 'utf8');
+
+type Client = Redis | Cluster;
+type Scripted = Client & Record<ScriptName, (...args: Array<string | number>) => Promise<unknown>>;
+type StreamEntry = [id: string, fields: string[]];
+
+const unavailable = (err: unknown): ProtocolError =>
+  err instanceof ProtocolError
+    ? err
+    : new ProtocolError('unavailable', `bus: ${(err as Error).message ?? String(err)}`);
+
+export class RedisBus implements Bus {
+  readonly kind = 'redis';
+  private readonly cmd: Scripted;
+  private readonly sub: Client;
+  private listener: BusListener | undefined;
+  private readonly registry;
+  private readonly sharded: '1' | '0';
+  private wasReady = false;
+  private lastConnected = false;
+
+  constructor(
+    private readonly options: RedisBusOptions,
+    private readonly log: Logger,
+  ) {
+    this.registry = nodeKeys(options.prefix);
+    this.sharded = options.cluster ? '1' : '0';
+    // Fail fast rather than queue: a command the bus cannot take now is `unavailable`, never applied late.
+    const common: RedisOptions = {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      commandTimeout: options.timeoutMs,
+      retryStrategy: (times) => Math.min(50 * times, 1000),
+    };
+    if (options.cluster) {
+      const url = new URL(options.url);
+      const cluster = new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        shardedSubscribers: true,
+        clusterRetryStrategy: (times) => Math.min(100 * times, 1000),
+        redisOptions: {
+          ...common,
+          username: url.username || undefined,
+          password: decodeURIComponent(url.password) || undefined,
+          tls: url.protocol === 'rediss:' ? {} : undefined,
+        },
+      });
+      this.cmd = cluster as Scripted;
+      this.sub = cluster;
+    } else {
+      this.cmd = new Redis(options.url, common) as Scripted;
+      this.sub = new Redis(options.url, { ...common, commandTimeout: undefined });
+    }
+    for (const name of SCRIPTS) this.cmd.defineCommand(name, { lua: scriptSource(name) }); // key count given per call
+  }
+
+  get connected(): boolean {
+    return this.cmd.status === 'ready' && this.sub.status === 'ready';
+  }
+
+  async start(listener: BusListener): Promise<void> {
+    this.listener = listener;
+    const onMessage = (channel: string, message: string) => this.dispatch(channel, message);
+    if (this.options.cluster) this.sub.on('smessage', onMessage);
+    else this.sub.on('message', onMessage);
+    for (const client of new Set([this.cmd, this.sub])) {
+      client.on('error', (err: Error) => this.log.debug({ err: err.message }, 'redis error'));
+      client.on('ready', () => this.onReady());
+      client.on('close', () => this.onConnectionChange());
+    }
+    await Promise.all([...new Set([this.cmd, this.sub])].map((c) => c.connect()));
+    // A node restarted under the same id leaves presence of its previous life: clear it first.
+    await this.reap(this.options.node);
+  }
+
+  private onReady(): void {
+    this.onConnectionChange();
+    if (!this.connected) return;
+    if (this.wasReady) {
+      // Pub/sub drops messages while disconnected: the feeds read what they missed from the streams.
+      this.log.info('bus reconnected; resyncing rooms');
+      this.listener?.resynced?.();
+    }
+    this.wasReady = true;
+  }
+
+  private onConnectionChange(): void {
+    const now = this.connected;
+    if (now === this.lastConnected) return;
+    this.lastConnected = now;
+    this.listener?.connectionChanged?.(now);
+    if (!now) this.log.warn('bus disconnected');
+  }
+
+  private dispatch(channel: string, message: string): void {
+    const [, name] = parseChannel(this.options.prefix, channel);
+    const bar = message.indexOf('|', 2);
+    switch (message.charCodeAt(0)) {
+      case 109: {
+        // m|<seq>|<epoch>|<frame>
+        const bar2 = message.indexOf('|', bar + 1);
+        this.listener?.roomMessage(
+          name,
+          Number(message.slice(2, bar)),
+          message.slice(bar + 1, bar2),
+          message.slice(bar2 + 1),
+        );
+        break;
+      }
+      case 101: // e|<origin conn>|<frame>
+        this.listener?.roomEvent(name, message.slice(2, bar), message.slice(bar + 1));
+        break;
+      case 100: // d|<seq>|<frame>
+        this.listener?.userMessage(name, Number(message.slice(2, bar)), message.slice(bar + 1));
+        break;
+    }
+  }
+
+  // ---- subscriptions -------------------------------------------------------------------------
+
+  private async channel(op: 'subscribe' | 'unsubscribe', channel: string): Promise<void> {
+    try {
+      if (this.options.cluster)
+        await (op === 'subscribe' ? this.sub.ssubscribe(channel) : this.sub.sunsubscribe(channel));
+      else await (op === 'subscribe' ? this.sub.subscribe(channel) : this.sub.unsubscribe(channel));
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  subscribeRoom(room: string) {
+    return this.channel('subscribe', roomKeys(this.options.prefix, room).channel);
+  }
+  unsubscribeRoom(room: string) {
+    return this.channel('unsubscribe', roomKeys(this.options.prefix, room).channel);
+  }
+  subscribeUser(user: string) {
+    return this.channel('subscribe', userKeys(this.options.prefix, user).channel);
+  }
+  unsubscribeUser(user: string) {
+    return this.channel('unsubscribe', userKeys(this.options.prefix, user).channel);
+  }
+
+  // ---- rooms ---------------------------------------------------------------------------------
+
+  publishRoom(draft: RoomDraft): Promise<Outcome> {
+    const keys = roomKeys(this.options.prefix, draft.room);
+    const idem = draft.key === undefined ? keys.meta : keys.idem(draft.user, draft.key);
+    return this.once(draft.user, draft.key, `r:${draft.room}`, () =>
+      this.cmd['publish-room'](
+        3,
+        keys.meta,
+        keys.log,
+        idem,
+        MESSAGE_HEAD,
+        draft.tail,
+        `{"room":${JSON.stringify(draft.room)},"seq":`,
+        `,"msg":"${draft.msg}"}`,
+        draft.ts,
+        nanoid(12),
+        this.options.history.size,
+        this.options.history.ttlS * 1000,
+        draft.key === undefined ? '0' : '1',
+        keys.channel,
+        this.sharded,
+      ),
+    );
+  }
+
+  private async readRoom(room: string, mode: 'since' | 'before' | 'state', at: number | undefined, count: number) {
+    const keys = roomKeys(this.options.prefix, room);
+    try {
+      const [epoch, seq, entries] = (await this.cmd['read-room'](
+        2,
+        keys.meta,
+        keys.log,
+        nanoid(12),
+        this.options.history.ttlS * 1000,
+        mode,
+        at === undefined ? '' : at,
+        count,
+      )) as [string, number, StreamEntry[]];
+      return { epoch, seq: Number(seq), messages: this.retained(entries, this.options.history.ttlS) };
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  async roomSince(room: string, since: number | undefined): Promise<RoomRead> {
+    if (since === undefined) return { ...(await this.readRoom(room, 'state', undefined, 0)), complete: true };
+    const read = await this.readRoom(room, 'since', since, this.options.history.size);
+    const complete = since <= read.seq && (since === read.seq || read.messages[0]?.seq === since + 1);
+    return { ...read, complete };
+  }
+
+  async roomHistory(
+    room: string,
+    before: number | undefined,
+    limit: number,
+  ): Promise<RoomState & { messages: StoredFrame[] }> {
+    const read = await this.readRoom(room, 'before', before, limit);
+    read.messages.reverse();
+    return read;
+  }
+
+  // ---- direct messages -----------------------------------------------------------------------
+
+  sendDm(draft: DmDraft): Promise<Outcome> {
+    const keys = userKeys(this.options.prefix, draft.to);
+    const idem = draft.key === undefined ? keys.inbox : keys.idem(draft.from, draft.key);
+    return this.once(draft.from, draft.key, `u:${draft.to}`, () =>
+      this.cmd['send-dm'](
+        3,
+        keys.inbox,
+        keys.log,
+        idem,
+        DM_HEAD,
+        draft.tail,
+        `{"msg":"${draft.msg}","online":`,
+        draft.ts,
+        this.options.inbox.size,
+        this.options.inbox.ttlS * 1000,
+        draft.key === undefined ? '0' : '1',
+        keys.channel,
+        this.sharded,
+      ),
+    );
+  }
+
+  async inbox(user: string): Promise<StoredFrame[]> {
+    const keys = userKeys(this.options.prefix, user);
+    try {
+      const [confirmed, entries] = await Promise.all([
+        this.cmd.hget(keys.inbox, 'confirmed'),
+        this.cmd.xrange(keys.log, '-', '+') as Promise<StreamEntry[]>,
+      ]);
+      const floor = Number(confirmed ?? 0);
+      return this.retained(entries, this.options.inbox.ttlS).filter((m) => m.seq > floor);
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  async confirm(user: string, upTo: number): Promise<number> {
+    const keys = userKeys(this.options.prefix, user);
+    try {
+      return Number(await this.cmd['confirm-inbox'](2, keys.inbox, keys.log, upTo));
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  // ---- idempotency ---------------------------------------------------------------------------
+
+  /**
+   * A key belongs to one user across rooms and dms. The user's claim (SET NX in the user's slot)
+   * records where the first request went; the target's script stores the reply in its own slot,
+   * so a retry after an unknown outcome re-runs the same script there and is applied at most once.
+   */
+  private async once(
+    user: string,
+    key: string | undefined,
+    target: string,
+    run: () => Promise<unknown>,
+  ): Promise<Outcome> {
+    try {
+      if (key !== undefined) {
+        const claim = userKeys(this.options.prefix, user).claim(key);
+        const prior = (await this.cmd.call('SET', claim, target, 'PX', IDEMPOTENCY_TTL_MS, 'NX', 'GET')) as
+          string | null;
+        if (prior !== null && prior !== target) return { reply: await this.replyAt(prior, user, key), duplicate: true };
+      }
+      const [fresh, reply] = (await run()) as [number, string];
+      return { reply: JSON.parse(reply) as Reply, duplicate: Number(fresh) === 0 };
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  /** The first reply stored at another target; it may still be in flight, so wait briefly. */
+  private async replyAt(target: string, user: string, key: string): Promise<Reply> {
+    const name = target.slice(2);
+    const idem = target.startsWith('r:')
+      ? roomKeys(this.options.prefix, name).idem(user, key)
+      : userKeys(this.options.prefix, name).idem(user, key);
+    const deadline = Date.now() + this.options.timeoutMs;
+    for (;;) {
+      const reply = await this.cmd.get(idem);
+      if (reply !== null) return JSON.parse(reply) as Reply;
+      if (Date.now() > deadline)
+        throw new ProtocolError('unavailable', 'the first request with this key has no outcome yet; retry');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  // ---- presence ------------------------------------------------------------------------------
+
+  async presenceJoin(room: string, member: Member, joinedFrame: string): Promise<void> {
+    const keys = roomKeys(this.options.prefix, room);
+    try {
+      // Recorded first, so a reaper that finds this node dead always knows where to look.
+      await this.cmd.sadd(this.registry.rooms(member.node), room);
+      await this.cmd['presence-join'](
+        2,
+        keys.members,
+        keys.users,
+        `${member.node}:${member.conn}`,
+        member.user,
+        member.name,
+        keys.channel,
+        `e|${member.conn}|${joinedFrame}`,
+        this.sharded,
+      );
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  async presenceLeave(room: string, member: Member, _leftFrame: string): Promise<void> {
+    await this.removePresence(room, `${member.node}:${member.conn}`, 'one', member.conn);
+  }
+
+  private async removePresence(room: string, keyOrPrefix: string, mode: 'one' | 'node', origin: string) {
+    const keys = roomKeys(this.options.prefix, room);
+    try {
+      await this.cmd['presence-leave'](
+        2,
+        keys.members,
+        keys.users,
+        keyOrPrefix,
+        mode,
+        keys.channel,
+        origin,
+        `{"type":"user_left","room":${JSON.stringify(room)},"user":`,
+        this.sharded,
+      );
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  async presence(room: string): Promise<PresenceUser[]> {
+    let members: Record<string, string>;
+    try {
+      members = await this.cmd.hgetall(roomKeys(this.options.prefix, room).members);
+    } catch (err) {
+      throw unavailable(err);
+    }
+    const byUser = new Map<string, PresenceUser>();
+    for (const value of Object.values(members)) {
+      const tab = value.indexOf('\t');
+      const user = value.slice(0, tab);
+      const entry = byUser.get(user);
+      if (entry) entry.connections++;
+      else byUser.set(user, { user, name: value.slice(tab + 1), connections: 1 });
+    }
+    return [...byUser.values()];
+  }
+
+  // ---- node registry -------------------------------------------------------------------------
+
+  async announce(stats: NodeAnnouncement, ttlMs: number): Promise<void> {
+    const { node } = this.options;
+    await Promise.all([
+      this.cmd.set(this.registry.lease(node), String(Date.now()), 'PX', ttlMs),
+      this.cmd.set(this.registry.stats(node), JSON.stringify(stats), 'PX', ttlMs),
+      this.cmd.zadd(this.registry.known, Date.now(), node),
+    ]);
+    await this.reapDeadNodes();
+  }
+
+  async nodes(): Promise<NodeAnnouncement[]> {
+    const known = await this.cmd.zrange(this.registry.known, 0, -1);
+    if (known.length === 0) return [];
+    const stats = await this.cmd.mget(...known.map((n) => this.registry.stats(n)));
+    return stats.filter((s): s is string => s !== null).map((s) => JSON.parse(s) as NodeAnnouncement);
+  }
+
+  /** Any live node that sees a known node without a lease takes a short lock and clears its presence. */
+  private async reapDeadNodes(): Promise<void> {
+    const known = await this.cmd.zrange(this.registry.known, 0, -1);
+    for (const node of known) {
+      if (node === this.options.node) continue;
+      if ((await this.cmd.exists(this.registry.lease(node))) === 1) continue;
+      const locked = await this.cmd.set(this.registry.reaper(node), this.options.node, 'PX', 10_000, 'NX');
+      if (locked !== 'OK') continue;
+      this.log.warn({ deadNode: node }, 'node lease expired; removing its presence');
+      await this.reap(node);
+      await this.cmd.zrem(this.registry.known, node);
+    }
+  }
+
+  private async reap(node: string): Promise<void> {
+    const rooms = await this.cmd.smembers(this.registry.rooms(node));
+    for (const room of rooms) await this.removePresence(room, `${node}:`, 'node', '-');
+    await this.cmd.del(this.registry.rooms(node));
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...new Set([this.cmd, this.sub])].map((c) => c.quit()));
+  }
+
+  private retained(entries: StreamEntry[], ttlS: number): StoredFrame[] {
+    const oldest = Date.now() - ttlS * 1000;
+    const out: StoredFrame[] = [];
+    for (const [id, fields] of entries) {
+      let frame = '';
+      let ts = 0;
+      for (let i = 0; i < fields.length; i += 2) {
+        if (fields[i] === 'f') frame = fields[i + 1]!;
+        else if (fields[i] === 't') ts = Number(fields[i + 1]);
+      }
+      if (ts >= oldest) out.push({ seq: parseInt(id, 10), frame });
+    }
+    return out;
+  }
+}

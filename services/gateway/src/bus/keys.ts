@@ -1,0 +1,44 @@
+// Redis key and channel names. Hash tags keep everything about one room (or one user) in one cluster slot.
+
+export const roomKeys = (prefix: string, room: string) => {
+  const tag = `${prefix}:{r:${room}}`;
+  return {
+    channel: tag,
+    meta: `${tag}:meta`,
+    log: `${tag}:log`,
+    members: `${tag}:members`,
+    users: `${tag}:users`,
+    idem: (user: string, key: string) => `${tag}:idem:${user}:${key}`,
+  };
+};
+
+export const userKeys = (prefix: string, user: string) => {
+  const tag = `${prefix}:{u:${user}}`;
+  return {
+    channel: tag,
+    inbox: `${tag}:inbox`,
+    log: `${tag}:log`,
+    /** This user's own idempotency claims: key → the target the first request went to. */
+    claim: (key: string) => `${tag}:claim:${key}`,
+    /** Replies to dms sent to this user, per sender and key. */
+    idem: (from: string, key: string) => `${tag}:idem:${from}:${key}`,
+  };
+};
+
+/** The node registry lives in one slot: leases, heartbeat stats, and which rooms each node has members in. */
+export const nodeKeys = (prefix: string) => {
+  const tag = `${prefix}:{nodes}`;
+  return {
+    known: `${tag}:known`,
+    lease: (node: string) => `${tag}:lease:${node}`,
+    stats: (node: string) => `${tag}:stats:${node}`,
+    rooms: (node: string) => `${tag}:rooms:${node}`,
+    reaper: (node: string) => `${tag}:reaper:${node}`,
+  };
+};
+
+/** `prefix:{r:lobby}` → ['r', 'lobby']. */
+export const parseChannel = (prefix: string, channel: string): [kind: string, name: string] => [
+  channel.charAt(prefix.length + 2),
+  channel.slice(prefix.length + 4, -1),
+];

@@ -1,0 +1,19 @@
+-- The room's epoch and latest seq (creating the epoch of a new room), plus stored messages.
+-- KEYS: 1 meta hash, 2 log stream
+-- ARGV: 1 epoch candidate, 2 history ttl ms, 3 mode ('since' | 'before' | 'state'), 4 since/before ('' for none), 5 count
+local epoch = redis.call('HGET', KEYS[1], 'epoch')
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('DEL', KEYS[2])
+  redis.call('HSET', KEYS[1], 'epoch', epoch, 'seq', 0)
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+local seq = tonumber(redis.call('HGET', KEYS[1], 'seq'))
+local entries = {}
+if ARGV[3] == 'since' then
+  entries = redis.call('XRANGE', KEYS[2], '(' .. ARGV[4] .. '-0', '+', 'COUNT', ARGV[5])
+elseif ARGV[3] == 'before' then
+  local upper = ARGV[4] == '' and '+' or ('(' .. ARGV[4] .. '-0')
+  entries = redis.call('XREVRANGE', KEYS[2], upper, '-', 'COUNT', ARGV[5])
+end
+return {epoch, seq, entries}
