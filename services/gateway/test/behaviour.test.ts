@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type BusKind, type Cluster } from './support/cluster.js';
 import { TestClient, sleep, type Frame } from './support/client.js';
 
-const buses: BusKind[] = (process.env.CHORUS_TEST_BUSES ?? 'memory,redis').split(',') as BusKind[];
+const buses: BusKind[] = (process.env.CHORUS_TEST_BUSES ?? 'memory,redis,redis-cluster').split(',') as BusKind[];
 
 let rooms = 0;
 const freshRoom = () => `room-${process.pid}-${rooms++}`;

@@ -1,7 +1,7 @@
-// One harness for every bus: a memory node, or N gateway processes sharing one redis-server.
-import { startNode, startRedis, type NodeProcess, type RedisProcess } from './processes.js';
+// One harness for every bus: a memory node, or N gateway processes sharing one redis-server or a Redis Cluster.
+import { startNode, startRedis, startRedisCluster, type NodeProcess, type RedisProcess } from './processes.js';
 
-export type BusKind = 'memory' | 'redis';
+export type BusKind = 'memory' | 'redis' | 'redis-cluster';
 
 export interface Cluster extends AsyncDisposable {
   readonly bus: BusKind;
@@ -25,9 +25,13 @@ export const startCluster = async ({
   nodes = bus === 'memory' ? 1 : 3,
   env = {},
 }: ClusterOptions): Promise<Cluster> => {
-  const redis = bus === 'redis' ? await startRedis() : undefined;
+  const redis = bus === 'redis' ? await startRedis() : bus === 'redis-cluster' ? await startRedisCluster() : undefined;
   const shared: Record<string, string> = redis
-    ? { REDIS_URL: redis.url, REDIS_PREFIX: `t${process.pid}x${prefixes++}` }
+    ? {
+        REDIS_URL: redis.url,
+        REDIS_PREFIX: `t${process.pid}x${prefixes++}`,
+        REDIS_CLUSTER: String(bus === 'redis-cluster'),
+      }
     : {};
   const started = await Promise.all(
     Array.from({ length: bus === 'memory' ? 1 : nodes }, (_, i) =>
@@ -42,7 +46,7 @@ export const startCluster = async ({
     http: (i = 0) => started[i % started.length]!.http,
     [Symbol.asyncDispose]: async () => {
       await Promise.all(started.map((n) => n.kill('SIGKILL')));
-      await redis?.kill();
+      await redis?.[Symbol.asyncDispose]();
     },
   };
 };

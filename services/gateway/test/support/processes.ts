@@ -1,5 +1,9 @@
 // Real processes for integration tests: gateway nodes on port 0 and redis-server on a free port.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +28,13 @@ export const freePort = (): Promise<number> =>
       const { port } = server.address() as { port: number };
       server.close(() => resolve(port));
     });
+  });
+
+const isFree = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 
 const exitOf = (child: ChildProcess) =>
@@ -80,18 +91,14 @@ export interface RedisProcess extends AsyncDisposable {
   restart(): Promise<void>;
 }
 
-/** Start a throwaway redis-server (no persistence) on a free port. */
-export const startRedis = async (extraArgs: string[] = []): Promise<RedisProcess> => {
-  const port = await freePort();
+/** Start a throwaway redis-server (no persistence unless extraArgs ask for it) on a free port, in its own temp dir. */
+export const startRedis = async (extraArgs: string[] = [], givenPort?: number): Promise<RedisProcess> => {
+  const port = givenPort ?? (await freePort());
+  const dir = mkdtempSync(join(tmpdir(), 'chorus-redis-'));
   let child: ChildProcess;
   const launch = async () => {
-    child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'];
+    child = spawn('redis-server', [...args, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('redis-server did not start')), 10_000);
       createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -114,6 +121,56 @@ export const startRedis = async (extraArgs: string[] = []): Promise<RedisProcess
     url: `redis://127.0.0.1:${port}`,
     kill,
     restart: launch,
-    [Symbol.asyncDispose]: () => kill(),
+    [Symbol.asyncDispose]: async () => {
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+};
+
+const run = promisify(execFile);
+
+/** A real 3-master Redis Cluster on free ports, built with `redis-cli --cluster create`. */
+export const startRedisCluster = async (masters = 3): Promise<RedisProcess & { ports: number[] }> => {
+  // A cluster node also listens on port + 10000 (its bus): pick ports where both are free.
+  const ports: number[] = [];
+  while (ports.length < masters) {
+    const port = await freePort();
+    if (port > 55_535 || ports.includes(port) || !(await isFree(port + 10_000))) continue;
+    ports.push(port);
+  }
+  const servers = await Promise.all(
+    ports.map((port) =>
+      startRedis(
+        ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '3000'],
+        port,
+      ),
+    ),
+  );
+  // Each server has its own dir, so the cluster config files do not collide.
+  const addresses = servers.map((s) => `127.0.0.1:${s.port}`);
+  await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
+  const deadline = Date.now() + 15_000;
+  for (const s of servers) {
+    for (;;) {
+      const { stdout } = await run('redis-cli', ['-p', String(s.port), 'cluster', 'info']);
+      if (stdout.includes('cluster_state:ok')) break;
+      if (Date.now() > deadline) throw new Error('redis cluster did not become ok');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    port: servers[0]!.port,
+    ports: servers.map((s) => s.port),
+    url: servers[0]!.url,
+    kill: async (signal) => {
+      await Promise.all(servers.map((s) => s.kill(signal)));
+    },
+    restart: async () => {
+      throw new Error('restart a cluster member through its own process');
+    },
+    [Symbol.asyncDispose]: async () => {
+      await Promise.all(servers.map((s) => s[Symbol.asyncDispose]()));
+    },
   };
 };
