@@ -1,5 +1,6 @@
 // Lint: typescript-eslint's recommended rules over every package; formatting is Prettier's job.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -7,22 +8,10 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly' } },
+    languageOptions: { globals: { ...globals.node } },
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-    },
-  },
-  {
-    files: ['**/*.mjs', '**/*.js'],
-    languageOptions: {
-      globals: {
-        document: 'readonly',
-        location: 'readonly',
-        WebSocket: 'readonly',
-        URL: 'readonly',
-        setTimeout: 'readonly',
-      },
     },
   },
 );

@@ -123,7 +123,9 @@ describe('Redis restarted under traffic', () => {
     await using redis = await startRedis(['--appendonly', 'yes', '--appendfsync', 'always']);
     const prefix = 'restart';
     const nodes = await Promise.all(
-      [1, 2].map((i) => startNode({ NODE_ID: `r${i}`, REDIS_URL: redis.url, REDIS_PREFIX: prefix, BUS_TIMEOUT_MS: '1000' })),
+      [1, 2].map((i) =>
+        startNode({ NODE_ID: `r${i}`, REDIS_URL: redis.url, REDIS_PREFIX: prefix, BUS_TIMEOUT_MS: '1000' }),
+      ),
     );
     try {
       const room = 'restart-room';

@@ -7,6 +7,8 @@ import { UserFeed } from './user-feed.js';
 export class Feeds implements BusListener, FeedHost {
   private readonly rooms = new Map<string, RoomFeed>();
   private readonly users = new Map<string, UserFeed>();
+  /** Presence removals that failed while the bus was away; retried when it is back. */
+  private pendingLeaves: Array<() => Promise<void>> = [];
 
   constructor(
     readonly bus: Bus,
@@ -70,7 +72,18 @@ export class Feeds implements BusListener, FeedHost {
     this.users.get(user)?.onMessage(seq, frame);
   }
 
+  /** Remember a presence removal to retry once the bus reconnects, so no ghost stays in a room. */
+  retryWhenConnected(removal: () => Promise<void>): void {
+    this.pendingLeaves.push(removal);
+  }
+
   resynced(): void {
     for (const feed of this.rooms.values()) feed.resync();
+    for (const feed of this.users.values()) {
+      feed.resync().catch((err: unknown) => this.log.warn({ err, user: feed.user }, 'inbox resync failed'));
+    }
+    const pending = this.pendingLeaves;
+    this.pendingLeaves = [];
+    for (const removal of pending) removal().catch(() => this.retryWhenConnected(removal));
   }
 }

@@ -14,6 +14,8 @@ export class UserFeed {
   private readonly openers = new Set<Opener>();
   private connections = 0;
   private subscription: Promise<void> | undefined;
+  /** The newest inbox seq this node has delivered to the user's sockets. */
+  private lastSeq = 0;
 
   constructor(
     readonly user: string,
@@ -28,6 +30,7 @@ export class UserFeed {
   }
 
   onMessage(seq: number, frame: string): void {
+    if (seq > this.lastSeq) this.lastSeq = seq;
     this.publish(this.topic, frame);
     for (const opener of this.openers) opener.buffer.push({ seq, frame });
   }
@@ -52,11 +55,18 @@ export class UserFeed {
         conn.send(dm.frame);
         last = dm.seq;
       }
+      if (last > this.lastSeq) this.lastSeq = last;
       for (const b of opener.buffer) if (b.seq > last) conn.send(b.frame);
       conn.subscribe(this.topic);
     } finally {
       this.openers.delete(opener);
     }
+  }
+
+  /** After a bus interruption: dms published meanwhile never came through pub/sub; read them from the inbox. */
+  async resync(): Promise<void> {
+    const missed = (await this.bus.inbox(this.user)).filter((dm) => dm.seq > this.lastSeq);
+    for (const dm of missed) this.onMessage(dm.seq, dm.frame);
   }
 
   /** Returns true when the user has no connection left on this node. */

@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// `pnpm cluster`: redis-server plus N gateway nodes on consecutive ports, as plain local processes (no Docker).
+// Env: NODES (3), PORT (first gateway port, 8080), REDIS_PORT (6390), REDIS_URL (use an existing Redis instead).
+// Stops everything on SIGINT/SIGTERM: gateways drain first, then Redis.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const nodes = Number(process.env.NODES ?? 3);
+const basePort = Number(process.env.PORT ?? 8080);
+const redisPort = Number(process.env.REDIS_PORT ?? 6390);
+const children = [];
+
+const prefixed = (name, stream) =>
+  createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[${name}] ${line}\n`));
+
+const waitFor = (child, name, pattern) =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start`)), 15_000);
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (pattern.test(line)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+  });
+
+const start = (name, command, args, env, ready) => {
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push({ name, child });
+  prefixed(name, child.stdout);
+  prefixed(name, child.stderr);
+  return waitFor(child, name, ready);
+};
+
+let stopping = false;
+const stop = async (code = 0) => {
+  if (stopping) return;
+  stopping = true;
+  const gateways = children.filter((c) => c.name !== 'redis');
+  await Promise.all(
+    gateways.map(
+      ({ child }) =>
+        new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))),
+    ),
+  );
+  for (const { child } of children) if (child.exitCode === null) child.kill('SIGTERM');
+  process.exit(code);
+};
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
+
+try {
+  let redisUrl = process.env.REDIS_URL;
+  if (!redisUrl) {
+    const dir = mkdtempSync(join(tmpdir(), 'chorus-cluster-'));
+    const args = ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'];
+    await start('redis', 'redis-server', args, {}, /Ready to accept connections/);
+    redisUrl = `redis://127.0.0.1:${redisPort}`;
+  }
+  await Promise.all(
+    Array.from({ length: nodes }, (_, i) =>
+      start(
+        `node-${i + 1}`,
+        process.execPath,
+        [join(root, 'services/gateway/dist/main.js')],
+        {
+          PORT: String(basePort + i),
+          NODE_ID: process.env.NODE_ID_PREFIX ? `${process.env.NODE_ID_PREFIX}${i + 1}` : `node-${i + 1}`,
+          REDIS_URL: redisUrl,
+        },
+        /"msg":"listening"/,
+      ),
+    ),
+  );
+  const urls = Array.from({ length: nodes }, (_, i) => `http://127.0.0.1:${basePort + i}/`);
+  process.stdout.write(
+    `chorus cluster ready: ${nodes} nodes on ${redisUrl}\n${urls.map((u) => `  test page ${u}`).join('\n')}\n`,
+  );
+} catch (err) {
+  process.stderr.write(`chorus cluster: ${err.message}\n`);
+  await stop(1);
+}

@@ -1,0 +1,41 @@
+// `pnpm cluster` really starts redis + N nodes that share rooms, and stops them all on SIGINT.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+import { freePort } from './support/processes.js';
+import { TestClient } from './support/client.js';
+
+it('pnpm cluster starts a working 2-node cluster and stops it cleanly', async () => {
+  const [base, redisPort] = [await freePort(), await freePort()];
+  const script = fileURLToPath(new URL('../../../scripts/cluster.mjs', import.meta.url));
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, NODES: '2', PORT: String(base), REDIS_PORT: String(redisPort), DRAIN_MS: '200' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((r) => child.once('exit', r));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('cluster did not start')), 20_000);
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        if (line.includes('chorus cluster ready')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    // Consecutive ports may collide with something else on a busy machine; base was free a moment ago.
+    await using a = await TestClient.connect(`ws://127.0.0.1:${base}/ws`, { user: 'a' });
+    await using b = await TestClient.connect(`ws://127.0.0.1:${base + 1}/ws`, { user: 'b' });
+    expect(a.frames[0]!.node).toBe('node-1');
+    expect(b.frames[0]!.node).toBe('node-2');
+    await a.ok({ type: 'join', room: 'local' });
+    await b.ok({ type: 'join', room: 'local' });
+    await a.ok({ type: 'send', room: 'local', body: 'across' });
+    expect(await b.next((f) => f.type === 'message')).toMatchObject({ body: 'across', from: 'a' });
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+  } finally {
+    child.kill('SIGKILL');
+  }
+}, 40_000);
