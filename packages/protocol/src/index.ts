@@ -3,6 +3,7 @@ export * from './ids.js';
 export * from './limits.js';
 export * from './errors.js';
 export * from './close-codes.js';
+export { SUBPROTOCOL } from './codes.js';
 export { nestsDeeperThan, utf8Length } from './body.js';
 export * from './frames/rooms.js';
 export * from './frames/dm.js';

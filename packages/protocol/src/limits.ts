@@ -27,5 +27,3 @@ export const IDEMPOTENCY_TTL_MS = 120_000;
 export const BAD_FRAME_BUDGET = { count: 20, windowMs: 60_000 } as const;
 /** Rate limited continuously this long closes with 1008. */
 export const RATE_LIMIT_CLOSE_AFTER_MS = 10_000;
-/** The subprotocol the server selects when offered. */
-export const SUBPROTOCOL = 'chorus.v1';

@@ -1,0 +1,297 @@
+// Deterministic tests of the client against an in-process fake gateway and fake timers.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ChorusClient, type StateChange } from './client.js';
+import { ChorusError } from './errors.js';
+import type { SocketFactory, SocketLike } from './socket.js';
+import { backoffDelay } from './backoff.js';
+
+type Sent = Record<string, unknown> & { type: string; id?: string };
+
+/** A fake server: every socket the client opens lands here, and the test plays the gateway. */
+class FakeGateway {
+  sockets: FakeSocket[] = [];
+  get socket(): FakeSocket {
+    return this.sockets.at(-1)!;
+  }
+  readonly factory: SocketFactory;
+  constructor() {
+    const sockets = this.sockets;
+    // A class, because the client calls `new` on it, as on the real WebSocket.
+    this.factory = class extends FakeSocket {
+      constructor(url: string) {
+        super(url);
+        sockets.push(this);
+      }
+    };
+  }
+}
+
+class FakeSocket implements SocketLike {
+  readyState = 0;
+  onopen: ((event: unknown) => void) | null = null;
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+  onclose: ((event: { code: number; reason: string }) => void) | null = null;
+  onerror: ((event: unknown) => void) | null = null;
+  sent: Sent[] = [];
+  closedWith: number | undefined;
+  constructor(readonly url: string) {}
+  send(data: string) {
+    this.sent.push(JSON.parse(data) as Sent);
+  }
+  close(code?: number) {
+    this.closedWith = code ?? 1000;
+    this.readyState = 3;
+  }
+  /** The server side. */
+  welcome(user = 'alice', heartbeatMs = 25000) {
+    this.readyState = 1;
+    this.push({ type: 'welcome', conn: 'c'.repeat(21), user, name: user, node: 'n1', heartbeatMs, limits: {} });
+  }
+  push(frame: Record<string, unknown>) {
+    this.onmessage?.({ data: JSON.stringify(frame) });
+  }
+  reply(match: (f: Sent) => boolean, fields: Record<string, unknown>) {
+    const frame = this.sent.find(match);
+    if (!frame) throw new Error(`no sent frame matched; sent: ${JSON.stringify(this.sent)}`);
+    this.push({ type: 'ack', id: frame.id, ...fields });
+    return frame;
+  }
+  drop(code = 1006, reason = '') {
+    this.readyState = 3;
+    this.onclose?.({ code, reason });
+  }
+  last(type: string) {
+    return this.sent.filter((f) => f.type === type).at(-1);
+  }
+}
+
+const flush = () => vi.advanceTimersByTimeAsync(0);
+
+describe('ChorusClient', () => {
+  let gateway: FakeGateway;
+  let states: StateChange[];
+  const make = (options: ConstructorParameters<typeof ChorusClient>[2] = {}, credentials = { user: 'alice' }) => {
+    const client = new ChorusClient(['ws://a/ws', 'ws://b/ws'], credentials, {
+      WebSocket: gateway.factory,
+      random: () => 0.5,
+      ...options,
+    });
+    client.on('state', (s) => states.push(s));
+    return client;
+  };
+  beforeEach(() => {
+    vi.useFakeTimers();
+    gateway = new FakeGateway();
+    states = [];
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('moves connecting → connected on welcome, with the identity in the url', async () => {
+    const client = make({}, { user: 'alice', name: 'Alice' } as never);
+    await flush();
+    expect(client.state).toBe('connecting');
+    expect(gateway.socket.url).toBe('ws://a/ws?user=alice&name=Alice');
+    gateway.socket.welcome();
+    await client.ready();
+    expect(client.state).toBe('connected');
+    expect(states).toEqual([{ from: 'connecting', to: 'connected', reason: 'connected' }]);
+    expect(client.user).toBe('alice');
+  });
+
+  it('resolves a request with its ack and rejects with the protocol code, or on timeout', async () => {
+    const client = make({ requestTimeoutMs: 1000 });
+    await flush();
+    gateway.socket.welcome();
+    const room = client.room('lobby');
+    const join = room.join();
+    gateway.socket.reply((f) => f.type === 'join', { room: 'lobby', seq: 4, epoch: 'e1' });
+    expect(await join).toMatchObject({ seq: 4, epoch: 'e1' });
+    expect(room.lastSeq).toBe(4);
+    const send = room.send({ text: 'hi' });
+    const frame = gateway.socket.last('send')!;
+    expect(frame.key).toMatch(/^[0-9a-f]{24}$/);
+    gateway.socket.push({ type: 'error', id: frame.id, code: 'rate_limited', message: 'slow down' });
+    await expect(send).rejects.toMatchObject({ code: 'rate_limited', retryable: true });
+    const slow = room.history();
+    vi.advanceTimersByTime(1001);
+    await expect(slow).rejects.toBeInstanceOf(ChorusError);
+    await expect(slow).rejects.toMatchObject({ code: 'timeout' });
+  });
+
+  it('delivers room messages once, in order, and tells the room and the client', async () => {
+    const client = make();
+    await flush();
+    gateway.socket.welcome();
+    const room = client.room('lobby');
+    const join = room.join();
+    gateway.socket.reply((f) => f.type === 'join', { room: 'lobby', seq: 0, epoch: 'e1' });
+    await join;
+    const seen: number[] = [];
+    room.on('message', (m) => seen.push(m.seq));
+    const all: number[] = [];
+    client.on('message', (m) => all.push(m.seq));
+    for (const seq of [1, 2, 2, 1, 3]) gateway.socket.push({ type: 'message', room: 'lobby', seq, msg: `m${seq}`, from: 'b', name: 'b', body: seq, ts: 1 });
+    gateway.socket.push({ type: 'message', room: 'elsewhere', seq: 9, msg: 'x', from: 'b', name: 'b', body: 0, ts: 1 });
+    expect(seen).toEqual([1, 2, 3]);
+    expect(all).toEqual([1, 2, 3]);
+  });
+
+  it('backs off with full jitter after an abnormal close, rotating urls, and resets after welcome', async () => {
+    const client = make({ backoff: { baseMs: 100, maxMs: 1000 } });
+    await flush();
+    gateway.socket.welcome();
+    gateway.socket.drop(1006);
+    expect(client.state).toBe('reconnecting');
+    expect(states.at(-1)).toMatchObject({ to: 'reconnecting', code: 1006 });
+    const delays = [50, 100, 200, 400, 500, 500]; // 0.5 × min(1000, 100 × 2^n)
+    for (const delay of delays) {
+      const before = gateway.sockets.length;
+      await vi.advanceTimersByTimeAsync(delay - 1);
+      expect(gateway.sockets.length).toBe(before);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(gateway.sockets.length).toBe(before + 1);
+      gateway.socket.drop(1006);
+    }
+    expect(gateway.sockets.map((s) => s.url.slice(0, 8))).toEqual(['ws://a/w', 'ws://b/w', 'ws://a/w', 'ws://b/w', 'ws://a/w', 'ws://b/w', 'ws://a/w']);
+    await vi.advanceTimersByTimeAsync(500);
+    gateway.socket.welcome();
+    expect(client.state).toBe('connected');
+    gateway.socket.drop(1006);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(gateway.sockets.length).toBe(9); // the attempt counter started over
+    expect(backoffDelay(40, { baseMs: 100, maxMs: 1000 }, () => 0.999)).toBe(999);
+  });
+
+  it('reconnects promptly after 1012/1013 and stops for good after 1008', async () => {
+    const client = make();
+    await flush();
+    gateway.socket.welcome();
+    gateway.socket.drop(1012, 'draining');
+    await vi.advanceTimersByTimeAsync(250); // 0.5 × 500 ms
+    expect(gateway.sockets.length).toBe(2);
+    gateway.socket.welcome();
+    const pending = client.room('x').history();
+    gateway.socket.drop(1008, 'policy');
+    expect(client.state).toBe('closed');
+    expect(states.at(-1)).toMatchObject({ to: 'closed', code: 1008 });
+    await expect(pending).rejects.toMatchObject({ code: 'closed' });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(gateway.sockets.length).toBe(2);
+  });
+
+  it('asks the app for a fresh token after 4001', async () => {
+    let n = 0;
+    const getToken = vi.fn(() => `token-${++n}`);
+    const client = make({}, { getToken } as never);
+    await flush();
+    expect(gateway.socket.url).toBe('ws://a/ws?token=token-1');
+    gateway.socket.welcome();
+    gateway.socket.drop(4001, 'token expired');
+    expect(client.state).toBe('reconnecting');
+    await vi.advanceTimersByTimeAsync(250);
+    expect(getToken).toHaveBeenCalledTimes(2);
+    expect(gateway.socket.url).toBe('ws://b/ws?token=token-2');
+  });
+
+  it('closes when a token expires and the app gave no way to refresh it', async () => {
+    const client = make({}, { token: 'fixed' } as never);
+    await flush();
+    gateway.socket.welcome();
+    gateway.socket.drop(4001);
+    expect(client.state).toBe('closed');
+  });
+
+  it('rejoins every room with since and epoch after a reconnect, and surfaces recovered:false', async () => {
+    const client = make();
+    await flush();
+    gateway.socket.welcome();
+    const room = client.room('lobby');
+    const join = room.join();
+    gateway.socket.reply((f) => f.type === 'join', { room: 'lobby', seq: 2, epoch: 'e1' });
+    await join;
+    gateway.socket.push({ type: 'message', room: 'lobby', seq: 3, msg: 'm3', from: 'b', name: 'b', body: 3, ts: 1 });
+    const recoveries: unknown[] = [];
+    room.on('recovery', (r) => recoveries.push(r));
+    gateway.socket.drop(1013);
+    await vi.advanceTimersByTimeAsync(250);
+    gateway.socket.welcome();
+    expect(gateway.socket.last('join')).toMatchObject({ room: 'lobby', since: 3, epoch: 'e1' });
+    gateway.socket.reply((f) => f.type === 'join', { room: 'lobby', seq: 9, epoch: 'e1', recovered: false });
+    await flush();
+    expect(recoveries).toEqual([{ room: 'lobby', recovered: false, epochChanged: false }]);
+    expect(room.lastSeq).toBe(3); // the retained messages after 3 come next
+    gateway.socket.drop(1013);
+    await vi.advanceTimersByTimeAsync(250);
+    gateway.socket.welcome();
+    gateway.socket.reply((f) => f.type === 'join', { room: 'lobby', seq: 1, epoch: 'e2', recovered: false });
+    await flush();
+    expect(recoveries.at(-1)).toEqual({ room: 'lobby', recovered: false, epochChanged: true });
+    expect(room.lastSeq).toBe(1);
+  });
+
+  it('queues sends while disconnected (bounded), then sends them after the rejoin with their keys', async () => {
+    const client = make({ maxQueue: 2 });
+    await flush();
+    gateway.socket.welcome();
+    const room = client.room('lobby');
+    const join = room.join();
+    gateway.socket.reply((f) => f.type === 'join', { room: 'lobby', seq: 0, epoch: 'e1' });
+    await join;
+    const inFlight = room.send('in flight');
+    const firstKey = gateway.socket.last('send')!.key;
+    gateway.socket.drop(1006);
+    const queued = room.send('while away');
+    const overflow = room.send('one too many');
+    await expect(overflow).rejects.toMatchObject({ code: 'queue_full' });
+    await vi.advanceTimersByTimeAsync(1000);
+    gateway.socket.welcome();
+    const types = gateway.socket.sent.map((f) => `${f.type}:${String(f.body ?? f.room)}`);
+    expect(types).toEqual(['join:lobby', 'send:in flight', 'send:while away']);
+    expect(gateway.socket.sent[1]!.key).toBe(firstKey); // the same key: the server applies it once
+    gateway.socket.reply((f) => f.type === 'join', { room: 'lobby', seq: 0, epoch: 'e1' });
+    gateway.socket.reply((f) => f.body === 'in flight', { room: 'lobby', seq: 1, msg: 'a' });
+    gateway.socket.reply((f) => f.body === 'while away', { room: 'lobby', seq: 2, msg: 'b' });
+    expect(await inFlight).toMatchObject({ seq: 1 });
+    expect(await queued).toMatchObject({ seq: 2 });
+  });
+
+  it('de-duplicates dms by msg and confirms the highest inbox seq after a burst', async () => {
+    const client = make();
+    const dms: string[] = [];
+    client.on('dm', (d) => dms.push(d.msg));
+    await flush();
+    gateway.socket.welcome();
+    for (const [seq, msg] of [[1, 'a'], [2, 'b'], [2, 'b'], [3, 'c']] as const) {
+      gateway.socket.push({ type: 'dm', seq, msg, from: 'bob', name: 'bob', to: 'alice', body: seq, ts: 1 });
+    }
+    expect(dms).toEqual(['a', 'b', 'c']);
+    expect(gateway.socket.last('received')).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(50);
+    expect(gateway.socket.sent.filter((f) => f.type === 'received')).toEqual([{ type: 'received', upTo: 3 }]);
+  });
+
+  it('pings a silent server and reconnects when it stays silent', async () => {
+    const client = make();
+    await flush();
+    gateway.socket.welcome('alice', 1000);
+    await vi.advanceTimersByTimeAsync(2100); // silent for more than a heartbeat at the 2 s check
+    expect(gateway.socket.last('ping')).toEqual({ type: 'ping' });
+    await vi.advanceTimersByTimeAsync(6000);
+    expect(client.state).toBe('reconnecting');
+  });
+
+  it('close() rejects what is pending and queued, and never reconnects', async () => {
+    const client = make();
+    await flush();
+    gateway.socket.welcome();
+    const pending = client.ping();
+    client.close();
+    await expect(pending).rejects.toMatchObject({ code: 'closed' });
+    await expect(client.dm('bob', 1)).rejects.toMatchObject({ code: 'closed' });
+    expect(gateway.socket.closedWith).toBe(1000);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(gateway.sockets).toHaveLength(1);
+  });
+});
