@@ -18,6 +18,8 @@ apt_install() {
 # redis-server for the Redis bus and the tests (which start their own on free ports).
 command -v redis-server >/dev/null 2>&1 || apt_install redis-server
 # The package enables a system-wide service; chorus never uses it, and tests never assume it.
+# Debian's chromium for the browser tests (playwright-core drives it; no browser download is possible here).
+[ -x /usr/bin/chromium ] || apt_install chromium
 
 if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "$PNPM_VERSION" ]; then
   echo "bootstrap: installing pnpm@$PNPM_VERSION from npm"

@@ -15,4 +15,6 @@ await build({
   logLevel: 'warning',
 });
 const bytes = readFileSync(outfile);
-console.log(`@chorus/client browser bundle: ${bytes.length} B minified, ${gzipSync(bytes, { level: 9 }).length} B gzipped`);
+console.log(
+  `@chorus/client browser bundle: ${bytes.length} B minified, ${gzipSync(bytes, { level: 9 }).length} B gzipped`,
+);

@@ -132,7 +132,17 @@ describe('ChorusClient', () => {
     room.on('message', (m) => seen.push(m.seq));
     const all: number[] = [];
     client.on('message', (m) => all.push(m.seq));
-    for (const seq of [1, 2, 2, 1, 3]) gateway.socket.push({ type: 'message', room: 'lobby', seq, msg: `m${seq}`, from: 'b', name: 'b', body: seq, ts: 1 });
+    for (const seq of [1, 2, 2, 1, 3])
+      gateway.socket.push({
+        type: 'message',
+        room: 'lobby',
+        seq,
+        msg: `m${seq}`,
+        from: 'b',
+        name: 'b',
+        body: seq,
+        ts: 1,
+      });
     gateway.socket.push({ type: 'message', room: 'elsewhere', seq: 9, msg: 'x', from: 'b', name: 'b', body: 0, ts: 1 });
     expect(seen).toEqual([1, 2, 3]);
     expect(all).toEqual([1, 2, 3]);
@@ -154,7 +164,15 @@ describe('ChorusClient', () => {
       expect(gateway.sockets.length).toBe(before + 1);
       gateway.socket.drop(1006);
     }
-    expect(gateway.sockets.map((s) => s.url.slice(0, 8))).toEqual(['ws://a/w', 'ws://b/w', 'ws://a/w', 'ws://b/w', 'ws://a/w', 'ws://b/w', 'ws://a/w']);
+    expect(gateway.sockets.map((s) => s.url.slice(0, 8))).toEqual([
+      'ws://a/w',
+      'ws://b/w',
+      'ws://a/w',
+      'ws://b/w',
+      'ws://a/w',
+      'ws://b/w',
+      'ws://a/w',
+    ]);
     await vi.advanceTimersByTimeAsync(500);
     gateway.socket.welcome();
     expect(client.state).toBe('connected');
@@ -263,7 +281,12 @@ describe('ChorusClient', () => {
     client.on('dm', (d) => dms.push(d.msg));
     await flush();
     gateway.socket.welcome();
-    for (const [seq, msg] of [[1, 'a'], [2, 'b'], [2, 'b'], [3, 'c']] as const) {
+    for (const [seq, msg] of [
+      [1, 'a'],
+      [2, 'b'],
+      [2, 'b'],
+      [3, 'c'],
+    ] as const) {
       gateway.socket.push({ type: 'dm', seq, msg, from: 'bob', name: 'bob', to: 'alice', body: seq, ts: 1 });
     }
     expect(dms).toEqual(['a', 'b', 'c']);

@@ -99,7 +99,8 @@ export class ChorusClient extends Emitter<ClientEvents> implements RoomHost {
     this.urls = Array.isArray(url) ? [...url] : [url];
     if (this.urls.length === 0) throw new Error('connect: at least one url');
     const factory = options.WebSocket ?? defaultSocketFactory();
-    if (!factory) throw new Error('connect: no WebSocket available; pass options.WebSocket (in Node: use @chorus/client/node)');
+    if (!factory)
+      throw new Error('connect: no WebSocket available; pass options.WebSocket (in Node: use @chorus/client/node)');
     this.factory = factory;
     this.timeoutMs = options.requestTimeoutMs ?? 10_000;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
@@ -172,7 +173,8 @@ export class ChorusClient extends Emitter<ClientEvents> implements RoomHost {
         reject,
       };
       if (this.current === 'connected') this.transmit(entry);
-      else if (this.outbox.length >= this.maxQueue) reject(new ChorusError('queue_full', 'too many requests queued while disconnected'));
+      else if (this.outbox.length >= this.maxQueue)
+        reject(new ChorusError('queue_full', 'too many requests queued while disconnected'));
       else this.outbox.push(entry);
     });
   }
@@ -299,7 +301,8 @@ export class ChorusClient extends Emitter<ClientEvents> implements RoomHost {
     const queued = this.outbox;
     this.outbox = [];
     for (const entry of queued) {
-      if (entry.frame.type === 'join') Object.assign(entry.frame, this.joinFrame(this.room(entry.frame.room as string)));
+      if (entry.frame.type === 'join')
+        Object.assign(entry.frame, this.joinFrame(this.room(entry.frame.room as string)));
       this.transmit(entry);
     }
   }

@@ -59,7 +59,10 @@ export class Room extends Emitter<RoomEvents> {
   }
 
   async presence(): Promise<PresenceUser[]> {
-    const reply = await this.host.request<{ users: PresenceUser[] }>({ type: 'presence', room: this.name }, { retry: true });
+    const reply = await this.host.request<{ users: PresenceUser[] }>(
+      { type: 'presence', room: this.name },
+      { retry: true },
+    );
     return reply.users;
   }
 

@@ -72,7 +72,11 @@ describe('HTTP routes', () => {
     }
   });
 
-  it('serves the test page at / and 404 elsewhere', async () => {
+  it('serves the test page at /, the SDK bundle it imports, and 404 elsewhere', async () => {
+    const sdk = await fetch(`${node.http}/sdk/chorus-client.js`);
+    expect(sdk.status).toBe(200);
+    expect(sdk.headers.get('content-type')).toMatch(/javascript/);
+    expect(await sdk.text()).toMatch(/export\s*{/);
     const page = await fetch(`${node.http}/`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);

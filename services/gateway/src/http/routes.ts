@@ -1,6 +1,7 @@
 // The HTTP side of a node: health, readiness, stats, the admin publish API and the test page.
 import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { nanoid } from 'nanoid';
 import { z } from 'zod';
 import { MAX_BODY_DEPTH, ProtocolError, isValidId, nestsDeeperThan, roomName, utf8Length } from '@chorus/protocol';
@@ -10,6 +11,14 @@ import type { HttpExchange, Transport } from '../transport/transport.js';
 
 const JSON_TYPE = 'application/json';
 const testPage = readFileSync(new URL('../../public/index.html', import.meta.url), 'utf8');
+/** The SDK's browser bundle, which the test page imports; absent only when the client was not built. */
+const sdkBundle = (() => {
+  try {
+    return readFileSync(fileURLToPath(import.meta.resolve('@chorus/client/browser')), 'utf8');
+  } catch {
+    return undefined;
+  }
+})();
 
 const publishBody = z.object({
   room: roomName,
@@ -75,6 +84,11 @@ export const mountRoutes = (transport: Transport, node: GatewayNode): void => {
   transport.route('get', '/stats', (ex) => ex.respond(200, JSON.stringify(node.stats()), JSON_TYPE));
   transport.route('post', '/api/publish', publish(node));
   transport.route('get', '/', (ex) => ex.respond(200, testPage, 'text/html; charset=utf-8'));
+  transport.route('get', '/sdk/chorus-client.js', (ex) =>
+    sdkBundle
+      ? ex.respond(200, sdkBundle, 'text/javascript; charset=utf-8')
+      : ex.respond(503, 'the SDK bundle is not built: run pnpm build\n'),
+  );
   // GET /metrics arrives with the ops work (prom-client); until then it is an honest 404.
   transport.route('any', '/*', (ex) => ex.respond(404, 'not found\n'));
 };
