@@ -67,8 +67,18 @@ class FakeSocket implements SocketLike {
 
 const flush = () => vi.advanceTimersByTimeAsync(0);
 
+/** Join `name` on the current fake socket, answering as the gateway would. */
+const joined = async (client: ChorusClient, name: string, seq: number, epoch = 'e1') => {
+  const room = client.room(name);
+  const join = room.join();
+  gateway.socket.reply((f) => f.type === 'join' && f.room === name, { room: name, seq, epoch });
+  await join;
+  return room;
+};
+
+let gateway: FakeGateway;
+
 describe('ChorusClient', () => {
-  let gateway: FakeGateway;
   let states: StateChange[];
   const make = (options: ConstructorParameters<typeof ChorusClient>[2] = {}, credentials = { user: 'alice' }) => {
     const client = new ChorusClient(['ws://a/ws', 'ws://b/ws'], credentials, {
@@ -124,10 +134,7 @@ describe('ChorusClient', () => {
     const client = make();
     await flush();
     gateway.socket.welcome();
-    const room = client.room('lobby');
-    const join = room.join();
-    gateway.socket.reply((f) => f.type === 'join', { room: 'lobby', seq: 0, epoch: 'e1' });
-    await join;
+    const room = await joined(client, 'lobby', 0);
     const seen: number[] = [];
     room.on('message', (m) => seen.push(m.seq));
     const all: number[] = [];
@@ -253,10 +260,7 @@ describe('ChorusClient', () => {
     const client = make({ maxQueue: 2 });
     await flush();
     gateway.socket.welcome();
-    const room = client.room('lobby');
-    const join = room.join();
-    gateway.socket.reply((f) => f.type === 'join', { room: 'lobby', seq: 0, epoch: 'e1' });
-    await join;
+    const room = await joined(client, 'lobby', 0);
     const inFlight = room.send('in flight');
     const firstKey = gateway.socket.last('send')!.key;
     gateway.socket.drop(1006);

@@ -2,8 +2,9 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../errors.js';
 import { limitsSchema } from '../limits.js';
-import { nanoid, requestId, roomName, seq, userId } from '../ids.js';
-import { body } from './rooms.js';
+import { nanoid, requestId, userId } from '../ids.js';
+import { dmAck, receivedAck } from './dm.js';
+import { body, joinAck, sendAck } from './rooms.js';
 
 const id = requestId.optional();
 
@@ -21,17 +22,14 @@ export const welcomeFrame = z.object({
 });
 export const pongFrame = z.object({ type: z.literal('pong'), id, ts: z.number().int() });
 export const echoReply = z.object({ type: z.literal('echo'), id, body: z.unknown() });
-/** One `ack` shape for every request; the per-request field sets are in rooms.ts and dm.ts. */
+/** One `ack` frame for every request: the union of the per-request field sets of rooms.ts and dm.ts, each optional. */
 export const ackFrame = z.object({
   type: z.literal('ack'),
   id,
-  room: roomName.optional(),
-  seq: seq.optional(),
-  epoch: z.string().optional(),
-  recovered: z.boolean().optional(),
-  msg: nanoid.optional(),
-  online: z.boolean().optional(),
-  upTo: seq.optional(),
+  ...joinAck.partial().shape,
+  ...sendAck.partial().shape,
+  ...dmAck.partial().shape,
+  ...receivedAck.partial().shape,
 });
 export const errorFrame = z.object({
   type: z.literal('error'),

@@ -1,5 +1,6 @@
 // Adapts uWebSockets.js to the Transport/Connection seam; the only module that imports it.
 import uWS from 'uWebSockets.js';
+import { SUBPROTOCOL } from '@chorus/protocol/codes';
 import type {
   Connection,
   HttpExchange,
@@ -154,8 +155,8 @@ export const createUwsTransport = <T>(handlers: SocketHandlers<T>, options: Tran
       const protocol = offered
         .split(',')
         .map((p) => p.trim())
-        .includes('chorus.v1')
-        ? 'chorus.v1'
+        .includes(SUBPROTOCOL)
+        ? SUBPROTOCOL
         : '';
       const finish = (decision: Awaited<ReturnType<SocketHandlers<T>['upgrade']>>) => {
         if (aborted) return;
