@@ -6,6 +6,7 @@ import { createAuthenticator, type Identity } from './auth.js';
 import type { Bus } from './bus/bus.js';
 import type { Config } from './config.js';
 import { mountRoutes } from './http/routes.js';
+import { instrumentBus } from './bus/instrumented.js';
 import { startSweeps } from './keepalive.js';
 import { GatewayNode } from './node.js';
 import * as out from './outbound.js';
@@ -33,6 +34,7 @@ export const startGateway = async (config: Config, bus: Bus, log: Logger): Promi
         const session = new Session(node, conn, identity);
         sessionOf.set(conn, session);
         node.sessions.set(session.connId, session);
+        session.log.debug('connected');
         session.start();
       },
       text: (conn, text, bytes) => sessionOf.get(conn)?.receive(text, bytes),
@@ -41,9 +43,10 @@ export const startGateway = async (config: Config, bus: Bus, log: Logger): Promi
         const session = sessionOf.get(conn);
         if (session) session.lastSeen = Date.now();
       },
-      close: (conn) => {
+      close: (conn, code) => {
         const session = sessionOf.get(conn);
         if (!session) return;
+        session.log.debug({ code, rooms: session.rooms.size }, 'disconnected');
         node.sessions.delete(session.connId);
         session.end();
       },
@@ -57,6 +60,7 @@ export const startGateway = async (config: Config, bus: Bus, log: Logger): Promi
     },
   );
   node = new GatewayNode(config, bus, createAuthenticator(config.auth), log, transport.publish);
+  instrumentBus(bus, node.metrics.busRoundTrip);
   await bus.start(node.feeds);
   mountRoutes(transport, node);
   const port = await transport.listen(config.host, config.port);
@@ -79,7 +83,7 @@ export const startGateway = async (config: Config, bus: Bus, log: Logger): Promi
           // A random moment within the window, so clients do not all reconnect at once.
           setTimeout(() => {
             session.send(out.reconnect());
-            session.conn.close(CLOSE.serviceRestart, 'draining');
+            session.close(CLOSE.serviceRestart, 'draining');
             resolve();
           }, Math.random() * config.drainMs);
         }),

@@ -27,7 +27,8 @@ export const startSweeps = (node: GatewayNode): (() => void) => {
     for (const session of node.sessions.values()) {
       if (session.conn.bufferedAmount() > maxBackpressureBytes) {
         session.log.warn({ buffered: session.conn.bufferedAmount() }, 'slow consumer closed');
-        session.conn.close(CLOSE.tryAgainLater, 'slow consumer');
+        node.metrics.slowConsumers.inc();
+        session.close(CLOSE.tryAgainLater, 'slow consumer');
       }
     }
   }, 100);

@@ -4,6 +4,7 @@ import type { Authenticator } from './auth.js';
 import type { Bus } from './bus/bus.js';
 import type { Config } from './config.js';
 import { Feeds } from './delivery/feeds.js';
+import { Metrics, frameTs, frameType } from './metrics.js';
 import type { Session } from './session.js';
 
 export class NodeCounters {
@@ -30,6 +31,7 @@ export class GatewayNode {
   readonly counters = new NodeCounters();
   readonly startedAt = Date.now();
   readonly feeds: Feeds;
+  readonly metrics: Metrics;
   draining = false;
   /** Upgrades accepted but not yet open: they count against MAX_CONNECTIONS. */
   pendingUpgrades = 0;
@@ -41,9 +43,21 @@ export class GatewayNode {
     readonly log: Logger,
     publish: (topic: string, frame: string) => number,
   ) {
+    this.metrics = new Metrics(() => ({ ...this.stats(), busConnected: bus.connected }));
+    const { deliveries, framesOut, deliverLatency } = this.metrics;
+    const roomDeliveries = deliveries.labels('room');
+    const dmDeliveries = deliveries.labels('dm');
+    // Every fan-out passes here once per node (never per recipient): count it, and time messages
+    // from the accepting gateway's stamp to now.
     const counted = (topic: string, frame: string) => {
       const delivered = publish(topic, frame);
+      const type = frameType(frame);
       this.counters.framesOut += delivered;
+      framesOut.labels(type).inc(delivered);
+      if (type === 'message' || type === 'dm') {
+        (type === 'message' ? roomDeliveries : dmDeliveries).inc(delivered);
+        deliverLatency.observe(Math.max(0, Date.now() - frameTs(frame)) / 1000);
+      }
       return delivered;
     };
     this.feeds = new Feeds(bus, counted, (id) => this.sessions.get(id), log);

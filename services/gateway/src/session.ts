@@ -13,6 +13,7 @@ import type { Identity } from './auth.js';
 import type { Member } from './bus/bus.js';
 import type { RoomMember } from './delivery/room-feed.js';
 import { dispatch } from './handlers/index.js';
+import { frameType } from './metrics.js';
 import type { GatewayNode } from './node.js';
 import * as out from './outbound.js';
 import { SlidingCounter, TokenBucket } from './rate-limit.js';
@@ -62,14 +63,14 @@ export class Session implements RoomMember {
     this.send(out.welcome(this.connId, this.user, this.name, config.nodeId, config.heartbeatMs, config.limits));
     if (this.identity.expiresAt !== undefined) {
       const delay = Math.max(0, this.identity.expiresAt - Date.now()) + 500; // inside the 2 s tolerance
-      this.expiryTimer = setTimeout(() => this.conn.close(CLOSE.tokenExpired, 'token expired'), delay);
+      this.expiryTimer = setTimeout(() => this.close(CLOSE.tokenExpired, 'token expired'), delay);
     }
     this.enqueue(async () => {
       try {
         await this.node.feeds.user(this.user).open(this.conn);
       } catch (err) {
         this.log.warn({ err }, 'inbox unavailable at connect');
-        this.conn.close(CLOSE.tryAgainLater, 'inbox unavailable, reconnect');
+        this.close(CLOSE.tryAgainLater, 'inbox unavailable, reconnect');
       }
     });
   }
@@ -78,7 +79,7 @@ export class Session implements RoomMember {
     this.lastSeen = Date.now();
     this.node.counters.framesIn++;
     if (bytes > this.node.config.limits.maxFrameBytes) {
-      this.conn.close(CLOSE.tooBig, 'frame exceeds maxFrameBytes');
+      this.close(CLOSE.tooBig, 'frame exceeds maxFrameBytes');
       return;
     }
     if (!this.admit(text)) return;
@@ -100,8 +101,9 @@ export class Session implements RoomMember {
     // flood still earns does not break the run; a full second without a refusal does.
     if (this.rateLimitedSince === undefined || now - this.lastRefusedAt > 1000) this.rateLimitedSince = now;
     this.lastRefusedAt = now;
+    this.node.metrics.drops.labels('rate_limited').inc();
     if (now - this.rateLimitedSince >= RATE_LIMIT_CLOSE_AFTER_MS) {
-      this.conn.close(CLOSE.policy, 'rate limit exceeded for 10 s');
+      this.close(CLOSE.policy, 'rate limit exceeded for 10 s');
       return false;
     }
     const id = text === undefined ? undefined : peekId(text);
@@ -117,6 +119,7 @@ export class Session implements RoomMember {
     const parsed = parseClientFrame(text, this.node.config.limits.maxBodyBytes);
     if (!parsed.ok) return this.rejectBadInput(parsed.id, parsed.code, parsed.message);
     const { frame } = parsed;
+    this.node.metrics.framesIn.labels(frame.type).inc();
     try {
       await dispatch(this, frame, parsed.bodyJson);
     } catch (err) {
@@ -131,11 +134,20 @@ export class Session implements RoomMember {
   /** Bad input is answered, and the 20th within a minute closes the socket with 1008. */
   private rejectBadInput(id: string | undefined, code: ErrorCode, message: string): void {
     this.fail(id, code, message);
-    if (this.badFrames.hit() >= BAD_FRAME_BUDGET.count) this.conn.close(CLOSE.policy, 'too many bad frames');
+    this.node.metrics.framesIn.labels('invalid').inc();
+    if (this.badFrames.hit() >= BAD_FRAME_BUDGET.count) this.close(CLOSE.policy, 'too many bad frames');
   }
 
   fail(id: string | undefined, code: ErrorCode, message: string): void {
+    this.node.metrics.errors.labels(code).inc();
     this.send(out.error(id, code, message));
+  }
+
+  /** Close with a close frame, counted by code. */
+  close(code: number, reason: string): void {
+    if (this.conn.closed) return;
+    this.node.metrics.closes.labels(String(code)).inc();
+    this.conn.close(code, reason);
   }
 
   /** An ack is sent only to frames that carried an id. */
@@ -144,7 +156,9 @@ export class Session implements RoomMember {
   }
 
   send(frame: string): void {
-    if (this.conn.send(frame)) this.node.counters.framesOut++;
+    if (!this.conn.send(frame)) return;
+    this.node.counters.framesOut++;
+    this.node.metrics.framesOut.labels(frameType(frame)).inc();
   }
 
   private enqueue(task: Task): void {

@@ -7,6 +7,7 @@ import type { Connection } from '../transport/transport.js';
 export interface RoomMember {
   readonly conn: Connection;
   readonly connId: string;
+  close(code: number, reason: string): void;
 }
 
 export interface FeedHost {
@@ -143,9 +144,9 @@ export class RoomFeed {
     const joiners = [...this.joiners];
     this.members.clear();
     this.joiners.clear();
-    for (const m of members) m.conn.close(CLOSE.tryAgainLater, reason);
+    for (const m of members) m.close(CLOSE.tryAgainLater, reason);
     for (const j of joiners) {
-      j.member.conn.close(CLOSE.tryAgainLater, reason);
+      j.member.close(CLOSE.tryAgainLater, reason);
       j.caughtUp?.(); // releases a join waiting to catch up; it sees it was dropped
     }
     this.host.idle(this);

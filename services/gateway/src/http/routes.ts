@@ -89,6 +89,8 @@ export const mountRoutes = (transport: Transport, node: GatewayNode): void => {
       ? ex.respond(200, sdkBundle, 'text/javascript; charset=utf-8')
       : ex.respond(503, 'the SDK bundle is not built: run pnpm build\n'),
   );
-  // GET /metrics arrives with the ops work (prom-client); until then it is an honest 404.
+  transport.route('get', '/metrics', async (ex) =>
+    ex.respond(200, await node.metrics.registry.metrics(), node.metrics.registry.contentType),
+  );
   transport.route('any', '/*', (ex) => ex.respond(404, 'not found\n'));
 };
