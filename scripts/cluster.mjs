@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm cluster`: redis-server plus N gateway nodes on consecutive ports, as plain local processes (no Docker).
-// Env: NODES (3), PORT (first gateway port, 8080), REDIS_PORT (6390), REDIS_URL (use an existing Redis instead).
-// Stops everything on SIGINT/SIGTERM: gateways drain first, then Redis.
+// Env: NODES (3), PORT (first gateway port, 8080), REDIS_PORT (6390), REDIS_URL (use an existing Redis instead),
+// DASHBOARD_PORT (8090; "off" for none). Stops everything on SIGINT/SIGTERM: gateways drain first, then Redis.
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const nodes = Number(process.env.NODES ?? 3);
 const basePort = Number(process.env.PORT ?? 8080);
 const redisPort = Number(process.env.REDIS_PORT ?? 6390);
+const dashboardPort = process.env.DASHBOARD_PORT ?? '8090';
 const children = [];
 
 const prefixed = (name, stream) =>
@@ -78,10 +79,19 @@ try {
       ),
     ),
   );
-  const urls = Array.from({ length: nodes }, (_, i) => `http://127.0.0.1:${basePort + i}/`);
-  process.stdout.write(
-    `chorus cluster ready: ${nodes} nodes on ${redisUrl}\n${urls.map((u) => `  test page ${u}`).join('\n')}\n`,
-  );
+  if (dashboardPort !== 'off') {
+    const main = join(root, 'services/dashboard/dist/main.js');
+    await start(
+      'dashboard',
+      process.execPath,
+      [main],
+      { PORT: dashboardPort, REDIS_URL: redisUrl },
+      /"msg":"listening"/,
+    );
+  }
+  const urls = Array.from({ length: nodes }, (_, i) => `  test page http://127.0.0.1:${basePort + i}/`);
+  if (dashboardPort !== 'off') urls.push(`  dashboard http://127.0.0.1:${dashboardPort}/`);
+  process.stdout.write(`chorus cluster ready: ${nodes} nodes on ${redisUrl}\n${urls.join('\n')}\n`);
 } catch (err) {
   process.stderr.write(`chorus cluster: ${err.message}\n`);
   await stop(1);

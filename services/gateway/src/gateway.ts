@@ -7,6 +7,7 @@ import type { Bus } from './bus/bus.js';
 import type { Config } from './config.js';
 import { mountRoutes } from './http/routes.js';
 import { instrumentBus } from './bus/instrumented.js';
+import { ANNOUNCE_EVERY_MS, ANNOUNCE_TTL_MS } from './registry.js';
 import { startSweeps } from './keepalive.js';
 import { GatewayNode } from './node.js';
 import * as out from './outbound.js';
@@ -21,7 +22,6 @@ export interface Gateway {
 }
 
 const sessionOf = new WeakMap<object, Session>();
-const ANNOUNCE_EVERY_MS = 2_000;
 
 export const startGateway = async (config: Config, bus: Bus, log: Logger): Promise<Gateway> => {
   // eslint-disable-next-line prefer-const -- the transport handlers close over the node built after it
@@ -66,7 +66,7 @@ export const startGateway = async (config: Config, bus: Bus, log: Logger): Promi
   const port = await transport.listen(config.host, config.port);
   const stopSweeps = startSweeps(node);
   const announce = () =>
-    bus.announce(node.stats(), ANNOUNCE_EVERY_MS * 3).catch((err: unknown) => log.debug({ err }, 'announce failed'));
+    bus.announce(node.stats(), ANNOUNCE_TTL_MS).catch((err: unknown) => log.debug({ err }, 'announce failed'));
   void announce();
   const announcer = setInterval(announce, ANNOUNCE_EVERY_MS);
   log.info({ port, host: config.host, bus: bus.kind, auth: config.auth.mode }, 'listening');

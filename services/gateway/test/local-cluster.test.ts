@@ -6,11 +6,18 @@ import { expect, it } from 'vitest';
 import { freePort } from './support/processes.js';
 import { TestClient } from './support/client.js';
 
-it('pnpm cluster starts a working 2-node cluster and stops it cleanly', async () => {
-  const [base, redisPort] = [await freePort(), await freePort()];
+it('pnpm cluster starts a working 2-node cluster with its dashboard and stops it cleanly', async () => {
+  const [base, redisPort, dashboardPort] = [await freePort(), await freePort(), await freePort()];
   const script = fileURLToPath(new URL('../../../scripts/cluster.mjs', import.meta.url));
   const child = spawn(process.execPath, [script], {
-    env: { ...process.env, NODES: '2', PORT: String(base), REDIS_PORT: String(redisPort), DRAIN_MS: '200' },
+    env: {
+      ...process.env,
+      NODES: '2',
+      PORT: String(base),
+      REDIS_PORT: String(redisPort),
+      DASHBOARD_PORT: String(dashboardPort),
+      DRAIN_MS: '200',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((r) => child.once('exit', r));
@@ -33,6 +40,7 @@ it('pnpm cluster starts a working 2-node cluster and stops it cleanly', async ()
     await b.ok({ type: 'join', room: 'local' });
     await a.ok({ type: 'send', room: 'local', body: 'across' });
     expect(await b.next((f) => f.type === 'message')).toMatchObject({ body: 'across', from: 'a' });
+    expect((await fetch(`http://127.0.0.1:${dashboardPort}/healthz`)).status).toBe(200);
     child.kill('SIGINT');
     expect(await exited).toBe(0);
   } finally {

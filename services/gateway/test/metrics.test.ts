@@ -90,3 +90,28 @@ describe('logs', () => {
     }
   });
 });
+
+describe('the Grafana dashboard in deploy/', () => {
+  it('only charts metrics a node really exports', async () => {
+    const { readFileSync } = await import('node:fs');
+    const dashboard = JSON.parse(
+      readFileSync(new URL('../../../deploy/grafana/chorus.json', import.meta.url), 'utf8'),
+    ) as {
+      panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
+    };
+    await using node = await startNode();
+    const { text } = await scrape(node.http);
+    const exported = new Set(
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('# TYPE '))
+        .map((l) => l.split(' ')[2]),
+    );
+    const charted = dashboard.panels.flatMap((p) => p.targets.flatMap((t) => t.expr.match(/chorus_[a-z0-9_]+/g) ?? []));
+    expect(charted.length).toBeGreaterThan(15);
+    for (const metric of charted) {
+      const base = metric.replace(/_(bucket|count|sum)$/, '');
+      expect(exported.has(base) || exported.has(metric), metric).toBe(true);
+    }
+  });
+});

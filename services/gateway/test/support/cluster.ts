@@ -7,6 +7,8 @@ export interface Cluster extends AsyncDisposable {
   readonly bus: BusKind;
   readonly nodes: NodeProcess[];
   readonly redis: RedisProcess | undefined;
+  /** The key prefix the nodes share on Redis (unique per cluster, so tests never collide). */
+  readonly prefix: string | undefined;
   /** The ws URL of node i (modulo the node count, so tests can spread clients). */
   url(i?: number): string;
   http(i?: number): string;
@@ -42,6 +44,7 @@ export const startCluster = async ({
     bus,
     nodes: started,
     redis,
+    prefix: shared.REDIS_PREFIX,
     url: (i = 0) => started[i % started.length]!.url,
     http: (i = 0) => started[i % started.length]!.http,
     [Symbol.asyncDispose]: async () => {

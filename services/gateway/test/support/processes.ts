@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const GATEWAY_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+const DASHBOARD_MAIN = fileURLToPath(new URL('../../../dashboard/dist/main.js', import.meta.url));
 
 export interface NodeProcess extends AsyncDisposable {
   readonly port: number;
@@ -44,16 +45,22 @@ const exitOf = (child: ChildProcess) =>
   });
 
 /** Start one gateway node; resolves once it logs `listening`. */
-export const startNode = async (env: Record<string, string> = {}): Promise<NodeProcess> => {
-  const child = spawn(process.execPath, [GATEWAY_MAIN], {
-    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', DRAIN_MS: '300', ...env },
+export const startNode = (env: Record<string, string> = {}): Promise<NodeProcess> =>
+  startService(GATEWAY_MAIN, { DRAIN_MS: '300', ...env });
+
+/** Start the ops dashboard against a Redis; resolves once it logs `listening`. */
+export const startDashboard = (env: Record<string, string>): Promise<NodeProcess> => startService(DASHBOARD_MAIN, env);
+
+const startService = async (main: string, env: Record<string, string>): Promise<NodeProcess> => {
+  const child = spawn(process.execPath, [main], {
+    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
   const exited = exitOf(child);
   createInterface({ input: child.stderr! }).on('line', (line) => logs.push(line));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${logs.join('\n')}`)), 10_000);
+    const timer = setTimeout(() => reject(new Error(`${main} did not start:\n${logs.join('\n')}`)), 10_000);
     createInterface({ input: child.stdout! }).on('line', (line) => {
       logs.push(line);
       if (line.includes('"msg":"listening"')) {
@@ -63,7 +70,7 @@ export const startNode = async (env: Record<string, string> = {}): Promise<NodeP
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`gateway exited with ${code}:\n${logs.join('\n')}`));
+      reject(new Error(`${main} exited with ${code}:\n${logs.join('\n')}`));
     });
   });
   const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {

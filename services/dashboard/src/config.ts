@@ -1,0 +1,33 @@
+// The dashboard's configuration: one zod schema over the environment, parsed once.
+import { z } from 'zod';
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8090),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }),
+  REDIS_CLUSTER: z
+    .enum(['true', 'false', '1', '0', ''])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
+    .default('chorus'),
+  POLL_MS: z.coerce.number().int().min(100).default(1_000),
+  /** Points of connection history kept per node for the chart (at POLL_MS each). */
+  HISTORY_POINTS: z.coerce.number().int().min(10).default(300),
+  /** How long a node that stopped beating stays on the page, marked gone. */
+  GONE_RETENTION_S: z.coerce.number().int().min(0).default(300),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type DashboardConfig = z.output<typeof schema>;
+
+export const loadConfig = (env: Record<string, string | undefined> = process.env): DashboardConfig => {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  - ${i.path.join('.') || 'env'}: ${i.message}`);
+    throw new Error(`invalid configuration:\n${problems.join('\n')}`);
+  }
+  return Object.freeze(parsed.data);
+};

@@ -1,0 +1,53 @@
+// The dashboard's HTTP side: the page, GET /api/cluster (JSON) and /api/stream (server-sent events).
+import { readFileSync } from 'node:fs';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { ClusterSnapshot } from './cluster-view.js';
+
+const page = readFileSync(new URL('../public/index.html', import.meta.url), 'utf8');
+
+export class DashboardServer {
+  readonly server: Server;
+  private readonly streams = new Set<ServerResponse>();
+  private latest: ClusterSnapshot | undefined;
+
+  constructor(private readonly isReady: () => boolean) {
+    this.server = createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      if (req.method !== 'GET') return void res.writeHead(405).end();
+      switch (path) {
+        case '/':
+          return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
+        case '/api/cluster':
+          return void res
+            .writeHead(this.latest ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+            .end(JSON.stringify(this.latest ?? { error: 'no data yet' }));
+        case '/api/stream':
+          return this.stream(res);
+        case '/healthz':
+          return void res.writeHead(200).end('ok\n');
+        case '/readyz':
+          return void res.writeHead(this.isReady() ? 200 : 503).end(this.isReady() ? 'ready\n' : 'redis unreachable\n');
+        default:
+          return void res.writeHead(404).end('not found\n');
+      }
+    });
+  }
+
+  private stream(res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    this.streams.add(res);
+    res.on('close', () => this.streams.delete(res));
+    if (this.latest) res.write(`data: ${JSON.stringify(this.latest)}\n\n`);
+  }
+
+  publish(snapshot: ClusterSnapshot): void {
+    this.latest = snapshot;
+    const event = `data: ${JSON.stringify(snapshot)}\n\n`;
+    for (const res of this.streams) res.write(event);
+  }
+
+  close(): void {
+    for (const res of this.streams) res.end();
+    this.server.close();
+  }
+}

@@ -1,0 +1,58 @@
+// The ops dashboard against a real 2-node cluster: the page shows each node's counts and the totals live,
+// and a killed node as gone.
+import { expect, it } from 'vitest';
+import { startCluster } from '../../gateway/test/support/cluster.js';
+import { TestClient } from '../../gateway/test/support/client.js';
+import { startDashboard } from '../../gateway/test/support/processes.js';
+import { ARTIFACTS, launchBrowser } from '../../gateway/test/support/browser.js';
+
+interface Snapshot {
+  nodes: Array<{ node: string; status: string; connections: number }>;
+  totals: { nodes: number; connections: number };
+}
+
+it('shows live per-node and total connection counts, and a killed node as gone', async () => {
+  await using cluster = await startCluster({ bus: 'redis', nodes: 2 });
+  await using dashboard = await startDashboard({
+    REDIS_URL: cluster.redis!.url,
+    REDIS_PREFIX: cluster.prefix!,
+    POLL_MS: '250',
+  });
+  const clients = await Promise.all(
+    Array.from({ length: 30 }, (_, i) => TestClient.connect(cluster.url(i < 18 ? 0 : 1), { user: `viewer${i % 12}` })),
+  );
+  try {
+    await using browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+    await page.goto(dashboard.http);
+    const cell = (node: string, column: string) => page.textContent(`tr[data-node="${node}"] td.${column}`);
+    // Heartbeats are every 2 s: wait for the page to catch up with the 30 sockets.
+    await page.waitForFunction(() => document.querySelector('#total-connections')?.textContent === '30', undefined, {
+      timeout: 10_000,
+    });
+    expect(await cell('n1', 'connections')).toBe('18');
+    expect(await cell('n2', 'connections')).toBe('12');
+    expect(await page.textContent('#total-nodes')).toBe('2');
+    const api = (await (await fetch(`${dashboard.http}/api/cluster`)).json()) as Snapshot;
+    expect(api.totals).toMatchObject({ nodes: 2, connections: 30 });
+    expect(api.nodes.map((n) => [n.node, n.status, n.connections])).toEqual([
+      ['n1', 'live', 18],
+      ['n2', 'live', 12],
+    ]);
+
+    await cluster.nodes[1]!.kill('SIGKILL');
+    await page.waitForFunction(
+      () => document.querySelector('tr[data-node="n2"]')?.classList.contains('gone'),
+      undefined,
+      {
+        timeout: 12_000,
+      },
+    );
+    expect(await page.textContent('#total-nodes')).toBe('1');
+    expect(await page.textContent('#total-connections')).toBe('18');
+    expect(await page.textContent('tr[data-node="n2"] td.status')).toMatch(/^gone/);
+    await page.screenshot({ path: `${ARTIFACTS}dashboard.png`, fullPage: true });
+  } finally {
+    for (const c of clients) c.close();
+  }
+}, 60_000);
