@@ -8,6 +8,7 @@ export default defineConfig({
       'packages/*/test/**/*.test.ts',
       'services/*/src/**/*.test.ts',
       'services/*/test/**/*.test.ts',
+      'loadtest/*.test.ts',
     ],
     pool: 'forks',
     testTimeout: 30_000,

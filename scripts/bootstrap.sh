@@ -26,6 +26,9 @@ if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "$PNPM_VERSION"
   npm install -g "pnpm@$PNPM_VERSION" >/dev/null 2>&1
 fi
 
+# k6 for the load tests: built with Go into loadtest/.k6 (it is on neither npm nor apt).
+bash "$ROOT/loadtest/install-k6.sh" >/dev/null
+
 cd "$ROOT"
 pnpm install --frozen-lockfile --reporter=silent
 pnpm build

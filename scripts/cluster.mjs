@@ -19,16 +19,24 @@ const children = [];
 const prefixed = (name, stream) =>
   createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[${name}] ${line}\n`));
 
-const waitFor = (child, name, pattern) =>
+/** Resolves when `ready()` says so (a log line for redis, an HTTP probe for our services). */
+const waitFor = (child, name, ready) =>
   new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start`)), 15_000);
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (pattern.test(line)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+    if (ready instanceof RegExp) {
+      createInterface({ input: child.stdout }).on('line', (line) => ready.test(line) && done());
+      return;
+    }
+    const probe = () =>
+      fetch(ready)
+        .then((res) => (res.ok ? done() : setTimeout(probe, 50)))
+        .catch(() => child.exitCode === null && setTimeout(probe, 50));
+    probe();
   });
 
 const start = (name, command, args, env, ready) => {
@@ -70,12 +78,8 @@ try {
         `node-${i + 1}`,
         process.execPath,
         [join(root, 'services/gateway/dist/main.js')],
-        {
-          PORT: String(basePort + i),
-          NODE_ID: process.env.NODE_ID_PREFIX ? `${process.env.NODE_ID_PREFIX}${i + 1}` : `node-${i + 1}`,
-          REDIS_URL: redisUrl,
-        },
-        /"msg":"listening"/,
+        { PORT: String(basePort + i), NODE_ID: `node-${i + 1}`, REDIS_URL: redisUrl },
+        `http://127.0.0.1:${basePort + i}/readyz`,
       ),
     ),
   );
@@ -86,7 +90,7 @@ try {
       process.execPath,
       [main],
       { PORT: dashboardPort, REDIS_URL: redisUrl },
-      /"msg":"listening"/,
+      `http://127.0.0.1:${dashboardPort}/readyz`,
     );
   }
   const urls = Array.from({ length: nodes }, (_, i) => `  test page http://127.0.0.1:${basePort + i}/`);
