@@ -9,6 +9,7 @@ export default defineConfig({
       'services/*/src/**/*.test.ts',
       'services/*/test/**/*.test.ts',
       'loadtest/*.test.ts',
+      'deploy/*.test.ts',
     ],
     pool: 'forks',
     testTimeout: 30_000,

@@ -18,8 +18,9 @@ apt_install() {
 # redis-server for the Redis bus and the tests (which start their own on free ports).
 command -v redis-server >/dev/null 2>&1 || apt_install redis-server
 # The package enables a system-wide service; chorus never uses it, and tests never assume it.
-# Debian's chromium for the browser tests (playwright-core drives it; no browser download is possible here).
-[ -x /usr/bin/chromium ] || apt_install chromium
+# Debian's chromium for the browser tests (playwright-core drives it; no browser download is possible here),
+# HAProxy for the load-balancer test, ShellCheck for the scripts.
+apt_install chromium haproxy shellcheck
 
 if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "$PNPM_VERSION" ]; then
   echo "bootstrap: installing pnpm@$PNPM_VERSION from npm"
@@ -28,6 +29,8 @@ fi
 
 # k6 for the load tests: built with Go into loadtest/.k6 (it is on neither npm nor apt).
 bash "$ROOT/loadtest/install-k6.sh" >/dev/null
+# kustomize and compose-validate, built with Go, for the deployment checks.
+bash "$ROOT/deploy/tools/install.sh"
 
 cd "$ROOT"
 pnpm install --frozen-lockfile --reporter=silent
