@@ -109,7 +109,7 @@ const failed = Object.entries(summary.metrics).flatMap(([name, m]) =>
     .filter(([, ok]) => ok === true) // summary-export marks a crossed threshold as true
     .map(([t]) => `${name} ${t}`),
 );
-const params = ['S', 'P', 'R', 'DURATION', 'N', 'PAIRS', 'USERS', 'ROOMS', 'K']
+const params = ['S', 'P', 'R', 'DURATION', 'N', 'RAMP', 'HOLD', 'PAIRS', 'USERS', 'ROOMS', 'K']
   .filter((k) => process.env[k])
   .map((k) => `${k}=${process.env[k]}`);
 const table = `# ${label} — ${new Date(started).toISOString()}
