@@ -27,8 +27,10 @@ const isFree = (port) =>
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 /** A run of `count` consecutive free ports, for the gateways that cluster.mjs puts on PORT, PORT+1, ... */
-const freeRun = async (count, from = 20_000 + Math.floor(Math.random() * 20_000)) => {
-  for (let base = from; base < 60_000; base += count + 1) {
+const freeRun = async (count, from = 20_000 + Math.floor(Math.random() * 10_000)) => {
+  // Below the ephemeral range (32768+): a port there can be held by an outgoing connection in TIME_WAIT,
+  // which uWebSockets.js cannot listen over even when a probe bind succeeds.
+  for (let base = from; base < 32_000; base += count + 1) {
     const checks = await Promise.all(Array.from({ length: count }, (_, i) => isFree(base + i)));
     if (checks.every(Boolean)) return base;
   }

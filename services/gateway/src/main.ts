@@ -28,7 +28,13 @@ const main = async () => {
     log.warn(why);
   }
   const bus = createBus(config, log);
-  const gateway = await startGateway(config, bus, log);
+  let gateway;
+  try {
+    gateway = await startGateway(config, bus, log);
+  } catch (err) {
+    log.fatal({ err }, 'cannot start');
+    process.exit(1);
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

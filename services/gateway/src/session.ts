@@ -6,13 +6,14 @@ import {
   ProtocolError,
   RATE_LIMIT_CLOSE_AFTER_MS,
   parseClientFrame,
+  type ClientFrame,
   type ErrorCode,
 } from '@chorus/protocol';
 import type { Logger } from 'pino';
 import type { Identity } from './auth.js';
 import type { Member } from './bus/bus.js';
 import type { RoomMember } from './delivery/room-feed.js';
-import { dispatch } from './handlers/index.js';
+import { dispatch, pipeline } from './handlers/index.js';
 import { frameType } from './metrics.js';
 import type { GatewayNode } from './node.js';
 import * as out from './outbound.js';
@@ -20,6 +21,8 @@ import { SlidingCounter, TokenBucket } from './rate-limit.js';
 import type { Connection } from './transport/transport.js';
 
 type Task = () => void | Promise<void>;
+/** Pipelined frames one connection may have waiting on the bus before it reads more. */
+const MAX_PIPELINED = 64;
 type Membership = 'joining' | 'joined';
 
 export class Session implements RoomMember {
@@ -35,6 +38,9 @@ export class Session implements RoomMember {
   private lastAnonymousRateError = 0;
   private readonly queue: Task[] = [];
   private running = false;
+  /** Replies of pipelined frames still waiting for the bus, chained so replies leave in frame order. */
+  private replies: Promise<void> = Promise.resolve();
+  private inFlight = 0;
   private expiryTimer: NodeJS.Timeout | undefined;
   private ended = false;
 
@@ -120,15 +126,33 @@ export class Session implements RoomMember {
     if (!parsed.ok) return this.rejectBadInput(parsed.id, parsed.code, parsed.message);
     const { frame } = parsed;
     this.node.metrics.framesIn.labels(frame.type).inc();
+    const pipelined = pipeline(this, frame, parsed.bodyJson);
+    if (pipelined) {
+      // Issued to the bus now, in arrival order (one Redis connection runs commands in order, so seq
+      // follows send order); the next frame need not wait for this one's round trip.
+      this.inFlight++;
+      this.replies = this.replies
+        .then(() => pipelined)
+        .then(
+          (reply) => this.ack(frame.id, reply),
+          (err: unknown) => this.failWith(frame, err),
+        )
+        .finally(() => this.inFlight--);
+      if (this.inFlight >= MAX_PIPELINED) await this.replies;
+      return;
+    }
+    if (this.inFlight > 0) await this.replies; // every earlier reply goes first
     try {
       await dispatch(this, frame, parsed.bodyJson);
     } catch (err) {
-      if (err instanceof ProtocolError) this.fail(frame.id, err.code, err.message);
-      else {
-        this.log.error({ err, frameId: frame.id, frameType: frame.type }, 'internal error handling a frame');
-        this.fail(frame.id, 'internal', 'internal error');
-      }
+      this.failWith(frame, err);
     }
+  }
+
+  private failWith(frame: ClientFrame, err: unknown): void {
+    if (err instanceof ProtocolError) return this.fail(frame.id, err.code, err.message);
+    this.log.error({ err, frameId: frame.id, frameType: frame.type }, 'internal error handling a frame');
+    this.fail(frame.id, 'internal', 'internal error');
   }
 
   /** Bad input is answered, and the 20th within a minute closes the socket with 1008. */

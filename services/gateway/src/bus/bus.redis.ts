@@ -68,6 +68,8 @@ export class RedisBus implements Bus {
       autoResendUnfulfilledCommands: false,
       commandTimeout: options.timeoutMs,
       retryStrategy: (times) => Math.min(50 * times, 1000),
+      // Commands issued in the same tick leave in one write: under load, far fewer syscalls to Redis.
+      enableAutoPipelining: true,
     };
     if (options.cluster) {
       const url = new URL(options.url);

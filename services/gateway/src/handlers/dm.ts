@@ -4,18 +4,16 @@ import type { DmFrame, ReceivedFrame } from '@chorus/protocol';
 import type { Session } from '../session.js';
 import * as out from '../outbound.js';
 
-export const dm = async (s: Session, frame: DmFrame, bodyJson: string): Promise<void> => {
+/** Issues a dm; the returned promise is its reply. */
+export const startDm = (s: Session, frame: DmFrame, bodyJson: string): Promise<object> => {
   const msg = nanoid();
   const ts = Date.now();
-  const { reply } = await s.node.bus.sendDm({
-    from: s.user,
-    to: frame.to,
-    key: frame.key,
-    msg,
-    ts,
-    tail: out.dmTail(msg, s.user, s.name, frame.to, bodyJson, ts),
-  });
-  s.ack(frame.id, reply);
+  const tail = out.dmTail(msg, s.user, s.name, frame.to, bodyJson, ts);
+  return s.node.bus.sendDm({ from: s.user, to: frame.to, key: frame.key, msg, ts, tail }).then((o) => o.reply);
+};
+
+export const dm = async (s: Session, frame: DmFrame, bodyJson: string): Promise<void> => {
+  s.ack(frame.id, await startDm(s, frame, bodyJson));
 };
 
 /** Confirms the sender's own inbox only: the user comes from the connection, never the frame. */

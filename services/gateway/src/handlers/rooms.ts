@@ -43,21 +43,23 @@ export const leave = async (s: Session, frame: LeaveFrame): Promise<void> => {
   s.ack(frame.id, { room });
 };
 
-export const send = async (s: Session, frame: SendFrame, bodyJson: string): Promise<void> => {
+/** Checks and issues a send; the returned promise is its reply. Throws synchronously on a failed check. */
+export const startSend = (s: Session, frame: SendFrame, bodyJson: string): Promise<object> => {
   const { room } = frame;
-  authorize(s, room);
-  requireMember(s, room);
+  try {
+    authorize(s, room);
+    requireMember(s, room);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   const msg = nanoid();
   const ts = Date.now();
-  const { reply } = await s.node.bus.publishRoom({
-    room,
-    user: s.user,
-    key: frame.key,
-    msg,
-    ts,
-    tail: out.messageTail(room, msg, s.user, s.name, bodyJson, ts),
-  });
-  s.ack(frame.id, reply);
+  const tail = out.messageTail(room, msg, s.user, s.name, bodyJson, ts);
+  return s.node.bus.publishRoom({ room, user: s.user, key: frame.key, msg, ts, tail }).then((o) => o.reply);
+};
+
+export const send = async (s: Session, frame: SendFrame, bodyJson: string): Promise<void> => {
+  s.ack(frame.id, await startSend(s, frame, bodyJson));
 };
 
 export const history = async (s: Session, frame: HistoryFrame): Promise<void> => {

@@ -35,11 +35,19 @@ export const startCluster = async ({
         REDIS_CLUSTER: String(bus === 'redis-cluster'),
       }
     : {};
-  const started = await Promise.all(
+  const results = await Promise.allSettled(
     Array.from({ length: bus === 'memory' ? 1 : nodes }, (_, i) =>
       startNode({ NODE_ID: `n${i + 1}`, ...shared, ...env }),
     ),
   );
+  const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) {
+    // Do not leave half a cluster running.
+    await Promise.all(started.map((n) => n.kill('SIGKILL')));
+    await redis?.[Symbol.asyncDispose]();
+    throw failure.reason;
+  }
   return {
     bus,
     nodes: started,

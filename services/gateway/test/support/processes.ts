@@ -38,6 +38,20 @@ const isFree = (port: number): Promise<boolean> =>
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 
+/**
+ * Every process a test starts is killed when the test worker exits, even if the test timed out before its
+ * `await using` could dispose of it: a failed test must not leave servers behind.
+ */
+const started = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+const track = (child: ChildProcess): ChildProcess => {
+  started.add(child);
+  child.once('exit', () => started.delete(child));
+  return child;
+};
+
 const exitOf = (child: ChildProcess) =>
   new Promise<number | null>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
@@ -52,10 +66,12 @@ export const startNode = (env: Record<string, string> = {}): Promise<NodeProcess
 export const startDashboard = (env: Record<string, string>): Promise<NodeProcess> => startService(DASHBOARD_MAIN, env);
 
 const startService = async (main: string, env: Record<string, string>): Promise<NodeProcess> => {
-  const child = spawn(process.execPath, [main], {
-    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = track(
+    spawn(process.execPath, [main], {
+      env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   const logs: string[] = [];
   const exited = exitOf(child);
   createInterface({ input: child.stderr! }).on('line', (line) => logs.push(line));
@@ -105,7 +121,7 @@ export const startRedis = async (extraArgs: string[] = [], givenPort?: number): 
   let child: ChildProcess;
   const launch = async () => {
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'];
-    child = spawn('redis-server', [...args, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = track(spawn('redis-server', [...args, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] }));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('redis-server did not start')), 10_000);
       createInterface({ input: child.stdout! }).on('line', (line) => {

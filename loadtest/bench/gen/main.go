@@ -1,0 +1,317 @@
+// gen: the benchmark's load generator, in Go so that it is not the bottleneck (one core handles well over a
+// million small frames a second). It speaks three dialects: chorus frames, raw uWebSockets.js text, and
+// Socket.IO 4 over engine.io v4 WebSocket framing. S subscribers on the nodes round-robin, P publishers
+// sending ~100-byte bodies at RATE messages/s in total for SECONDS; it prints one JSON line.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+var (
+	target  = flag.String("target", "chorus", "chorus | raw | socketio")
+	urls    = flag.String("urls", "", "comma-separated ws:// (chorus, raw) or http:// (socketio) node urls")
+	subs    = flag.Int("subs", 1000, "subscribers")
+	pubs    = flag.Int("pubs", 4, "publishers")
+	rate    = flag.Float64("rate", 100, "messages per second, all publishers together")
+	seconds = flag.Float64("seconds", 5, "how long to publish")
+	mode    = flag.String("mode", "flow", "flow | idle (open the subscribers, report connections/s, hold)")
+)
+
+var (
+	room       = fmt.Sprintf("bench-%d", time.Now().UnixNano())
+	sampling   atomic.Bool
+	received   atomic.Int64
+	disordered atomic.Int64
+	lastAt     atomic.Int64
+	latMu      sync.Mutex
+	latencies  []int64
+)
+
+// The body publishers send: p = publisher, n = its counter, t = send time in ms, padding to ~100 bytes.
+func body(p, n int) string {
+	return fmt.Sprintf(`{"p":%d,"n":%d,"t":%d,"x":"%s"}`, p, n, time.Now().UnixMilli(), strings.Repeat("x", 36))
+}
+
+// intAfter reads the integer after key in frame (Socket.IO escapes the quotes: p\":).
+func intAfter(frame []byte, key []byte) (int64, bool) {
+	at := bytes.Index(frame, key)
+	if at < 0 {
+		return 0, false
+	}
+	var v int64
+	for i := at + len(key); i < len(frame); i++ {
+		c := frame[i]
+		if c < '0' || c > '9' {
+			break
+		}
+		v = v*10 + int64(c-'0')
+	}
+	return v, true
+}
+
+type keys struct{ p, n, t []byte }
+
+func keysFor(t string) keys {
+	if t == "socketio" {
+		return keys{[]byte(`"p\":`), []byte(`"n\":`), []byte(`"t\":`)}
+	}
+	return keys{[]byte(`"p":`), []byte(`"n":`), []byte(`"t":`)}
+}
+
+type conn struct {
+	ws *websocket.Conn
+	mu sync.Mutex
+}
+
+func (c *conn) write(text string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ws.WriteMessage(websocket.TextMessage, []byte(text))
+}
+
+// dial opens one connection and returns once it can send (chorus: joined; socketio: namespace connected).
+func dial(i int, role string) (*conn, error) {
+	list := strings.Split(*urls, ",")
+	base := list[i%len(list)]
+	var u string
+	switch *target {
+	case "chorus":
+		u = fmt.Sprintf("%s?user=%s%d", base, role, i)
+	case "raw":
+		u = base
+	case "socketio":
+		parsed, _ := url.Parse(base)
+		u = fmt.Sprintf("ws://%s/socket.io/?EIO=4&transport=websocket", parsed.Host)
+	}
+	dialer := websocket.Dialer{HandshakeTimeout: 30 * time.Second, ReadBufferSize: 4096, WriteBufferSize: 4096}
+	ws, _, err := dialer.Dial(u, nil)
+	if err != nil {
+		return nil, err
+	}
+	c := &conn{ws: ws}
+	switch *target {
+	case "chorus":
+		if _, _, err := ws.ReadMessage(); err != nil { // welcome
+			return nil, err
+		}
+		if err := c.write(fmt.Sprintf(`{"type":"join","room":"%s","id":"j"}`, room)); err != nil {
+			return nil, err
+		}
+		for {
+			_, msg, err := ws.ReadMessage()
+			if err != nil {
+				return nil, err
+			}
+			if bytes.HasPrefix(msg, []byte(`{"type":"ack","id":"j"`)) {
+				break
+			}
+		}
+	case "socketio":
+		if _, _, err := ws.ReadMessage(); err != nil { // engine.io open packet
+			return nil, err
+		}
+		if err := c.write("40"); err != nil {
+			return nil, err
+		}
+		if _, _, err := ws.ReadMessage(); err != nil { // namespace connect ack
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func read(c *conn, sub int, role string, k keys) {
+	last := map[int64]int64{}
+	count := 0
+	for {
+		_, msg, err := c.ws.ReadMessage()
+		if err != nil {
+			break
+		}
+		if *target == "socketio" && len(msg) == 1 && msg[0] == '2' {
+			_ = c.write("3") // engine.io ping → pong
+			continue
+		}
+		if role != "sub" || !sampling.Load() {
+			continue
+		}
+		p, ok := intAfter(msg, k.p)
+		if !ok {
+			continue
+		}
+		n, _ := intAfter(msg, k.n)
+		if prev, seen := last[p]; seen && n != prev+1 {
+			disordered.Add(1)
+		}
+		last[p] = n
+		received.Add(1)
+		now := time.Now().UnixMilli()
+		lastAt.Store(now)
+		count++
+		if count%8 == 0 { // every 8th delivery is timed: enough samples, a fraction of the cost
+			t, _ := intAfter(msg, k.t)
+			latMu.Lock()
+			latencies = append(latencies, now-t)
+			latMu.Unlock()
+		}
+	}
+}
+
+func openAll(count int, role string) []*conn {
+	out := make([]*conn, count)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 200)
+	var failed atomic.Int64
+	for i := 0; i < count; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			c, err := dial(i, role)
+			if err != nil {
+				failed.Add(1)
+				return
+			}
+			out[i] = c
+		}(i)
+	}
+	wg.Wait()
+	if failed.Load() > 0 {
+		fmt.Fprintf(os.Stderr, "%d %s connections failed\n", failed.Load(), role)
+		os.Exit(1)
+	}
+	return out
+}
+
+func cpuSeconds() float64 {
+	var r syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r)
+	return float64(r.Utime.Nano()+r.Stime.Nano()) / 1e9
+}
+
+func main() {
+	flag.Parse()
+	k := keysFor(*target)
+	started := time.Now()
+	subscribers := openAll(*subs, "sub")
+	if *mode == "idle" {
+		secs := time.Since(started).Seconds()
+		out, _ := json.Marshal(map[string]any{"target": *target, "connections": *subs, "connectSeconds": secs, "connectionsPerSec": int(float64(*subs) / secs)})
+		fmt.Println(string(out))
+		for _, c := range subscribers {
+			go read(c, 0, "idle", k)
+		}
+		select {}
+	}
+	for i, c := range subscribers {
+		go read(c, i, "sub", k)
+	}
+	publishers := openAll(*pubs, "pub")
+	for i, c := range publishers {
+		go read(c, i, "pub", k)
+	}
+	time.Sleep(500 * time.Millisecond)
+
+	cpu0 := cpuSeconds()
+	t0 := time.Now()
+	sampling.Store(true)
+	counters := make([]int, *pubs)
+	published := 0
+	owed := 0.0
+	perTick := *rate / 100
+	ticker := time.NewTicker(10 * time.Millisecond)
+	deadline := t0.Add(time.Duration(*seconds * float64(time.Second)))
+	for now := range ticker.C {
+		if now.After(deadline) {
+			break
+		}
+		// catch up on missed ticks, so the offered rate holds even when a tick is late
+		owed = *rate*now.Sub(t0).Seconds() - float64(published)
+		for owed >= 1 {
+			p := published % *pubs
+			frame := body(p, counters[p])
+			switch *target {
+			case "chorus":
+				frame = fmt.Sprintf(`{"type":"send","room":"%s","body":%s}`, room, frame)
+			case "socketio":
+				escaped, _ := json.Marshal(frame)
+				frame = fmt.Sprintf(`42["m",%s]`, escaped)
+			}
+			if err := publishers[p].write(frame); err != nil {
+				fmt.Fprintln(os.Stderr, "publish failed:", err)
+				os.Exit(1)
+			}
+			counters[p]++
+			published++
+			owed--
+		}
+	}
+	ticker.Stop()
+	_ = perTick
+	sendSeconds := time.Since(t0).Seconds()
+	// drain: until deliveries stop growing, at most 10 s
+	prev := int64(-1)
+	for i := 0; i < 50 && received.Load() != prev; i++ {
+		prev = received.Load()
+		time.Sleep(200 * time.Millisecond)
+	}
+	wall := time.Since(t0).Seconds()
+	cpu := cpuSeconds() - cpu0
+	got := received.Load()
+	expected := int64(published) * int64(*subs)
+	active := float64(lastAt.Load()-t0.UnixMilli()) / 1000
+	if active < sendSeconds {
+		active = sendSeconds
+	}
+	latMu.Lock()
+	sort.Slice(latencies, func(a, b int) bool { return latencies[a] < latencies[b] })
+	pct := func(q float64) any {
+		if len(latencies) == 0 {
+			return nil
+		}
+		i := int(q * float64(len(latencies)))
+		if i >= len(latencies) {
+			i = len(latencies) - 1
+		}
+		return latencies[i]
+	}
+	var maxLatency any
+	if len(latencies) > 0 {
+		maxLatency = latencies[len(latencies)-1]
+	}
+	out, _ := json.Marshal(map[string]any{
+		"target": *target, "subs": *subs, "pubs": *pubs, "rate": *rate,
+		"published": published, "offered": int(*rate * *seconds), "expected": expected, "received": got,
+		"lost": expected - got, "lossPct": float64(expected-got) / float64(max64(expected, 1)) * 100,
+		"disordered": disordered.Load(),
+		// deliveries over the time they actually took to arrive, send window plus any backlog
+		"deliveriesPerSec": int(float64(got) / active),
+		"p50": pct(0.5), "p99": pct(0.99), "max": maxLatency,
+		"generatorCpuPct": int(cpu / wall * 100),
+	})
+	latMu.Unlock()
+	fmt.Println(string(out))
+	os.Exit(0)
+}
+
+func max64(a, b int64) int64 {
+	if a > b {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,332 @@
+#!/usr/bin/env node
+// `pnpm bench`: chorus, raw uWebSockets.js over Redis, and Socket.IO 4 + redis-adapter, side by side on this
+// machine, in one run: each as 2 nodes over one redis-server pinned to core 0, the generator pinned to core 1.
+// Per server: the highest sustained deliveries/s with p99 <= 250 ms and loss <= 0.1 %, latency at a fixed
+// rate, RSS per idle connection at IDLE connections, and connections/s in a storm. RUNS repetitions; medians
+// and spreads go to docs/benchmarks.md (between its BENCH markers) and loadtest/results/bench-<time>.json.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus } from 'node:os';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const RUNS = Number(process.env.RUNS ?? 3);
+const SUBS = Number(process.env.SUBS ?? 1000);
+const PUBS = Number(process.env.PUBS ?? 4);
+const STEP_SECONDS = Number(process.env.STEP_SECONDS ?? 5);
+const FIXED_RATE = Number(process.env.FIXED_RATE ?? 20); // messages/s for the fixed-rate latency row
+const IDLE = Number(process.env.IDLE ?? 10_000);
+const TARGETS = (process.env.TARGETS ?? 'chorus,raw,socketio').split(',');
+const SERVER_CORE = process.env.SERVER_CORE ?? '0';
+const GENERATOR_CORE = process.env.GENERATOR_CORE ?? '1';
+const P99_LIMIT = 250;
+const LOSS_LIMIT = 0.1;
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const pinned = (core, command, args, env = {}) =>
+  spawn('taskset', ['-c', core, command, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+const waitLine = (child, pattern, what) =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start`)), 15_000);
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (pattern.test(line)) {
+        clearTimeout(timer);
+        resolve(line);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${what} exited with ${code}`)));
+  });
+const rssOf = (pid) => {
+  // taskset execs the command, so the child's pid is the server's
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
+};
+
+const SERVERS = {
+  chorus: (port, redisUrl, i) => [
+    process.execPath,
+    [`${root}services/gateway/dist/main.js`],
+    {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      REDIS_URL: redisUrl,
+      NODE_ID: `b${i}`,
+      RATE_PER_SEC: '1000000',
+      LOG_LEVEL: 'warn',
+      MAX_BACKPRESSURE_BYTES: String(16 << 20),
+    },
+    'ws',
+  ],
+  raw: (port, redisUrl) => [
+    process.execPath,
+    [`${here}servers/raw-uws.mjs`],
+    { PORT: String(port), REDIS_URL: redisUrl },
+    'ws',
+  ],
+  socketio: (port, redisUrl) => [
+    process.execPath,
+    [`${here}servers/socketio.mjs`],
+    { PORT: String(port), REDIS_URL: redisUrl },
+    'http',
+  ],
+};
+
+const startStack = async (target) => {
+  const redisPort = await freePort();
+  const redis = pinned(SERVER_CORE, 'redis-server', [
+    '--port',
+    String(redisPort),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ]);
+  await waitLine(redis, /Ready to accept connections/, 'redis');
+  const redisUrl = `redis://127.0.0.1:${redisPort}`;
+  const nodes = [];
+  for (let i = 0; i < 2; i++) {
+    const port = await freePort();
+    const [command, args, env, scheme] = SERVERS[target](port, redisUrl, i);
+    const child = pinned(SERVER_CORE, command, args, env);
+    child.stderr.resume();
+    nodes.push({
+      child,
+      url: scheme === 'ws' ? `ws://127.0.0.1:${port}/ws` : `http://127.0.0.1:${port}`,
+      http: `http://127.0.0.1:${port}`,
+    });
+  }
+  for (const node of nodes) {
+    for (let tries = 0; ; tries++) {
+      const ok = await fetch(`${node.http}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) break;
+      if (tries > 100) throw new Error(`${target} did not start`);
+      await sleep(100);
+    }
+  }
+  return {
+    urls: nodes.map((n) => n.url).join(','),
+    pids: nodes.map((n) => n.child.pid),
+    stop: async () => {
+      for (const p of [...nodes.map((n) => n.child), redis]) p.kill('SIGKILL');
+      await sleep(300);
+    },
+  };
+};
+
+// The generator is Go (gen/main.go): a Node one saturated its core before the servers did.
+const GEN = `${here}.bin/gen`;
+execFileSync('go', ['build', '-o', GEN, '.'], {
+  cwd: `${here}gen`,
+  env: { ...process.env, GOFLAGS: '-mod=mod' },
+  stdio: 'inherit',
+});
+const generate = (args) =>
+  new Promise((resolve, reject) => {
+    const child = pinned(GENERATOR_CORE, GEN, args, { GOMAXPROCS: '1' });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.resume();
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').at(-1)))
+        : reject(new Error(`generator exited ${code}: ${out}`)),
+    );
+  });
+
+const flow = (target, urls, rate) =>
+  generate([
+    '--target',
+    target,
+    '--urls',
+    urls,
+    '--subs',
+    String(SUBS),
+    '--pubs',
+    String(PUBS),
+    '--rate',
+    String(rate),
+    '--seconds',
+    String(STEP_SECONDS),
+  ]);
+const passes = (r) => r.p99 !== null && r.p99 <= P99_LIMIT && r.lossPct <= LOSS_LIMIT && r.disordered === 0;
+
+/** Raise the publish rate ×1.5 from 10 msg/s until a step fails; the best passing step is the capacity. */
+const capacity = async (target) => {
+  let best = null;
+  const steps = [];
+  for (let rate = 10; rate < 100_000; rate = Math.ceil(rate * 1.5)) {
+    const stack = await startStack(target);
+    try {
+      const r = await flow(target, stack.urls, rate);
+      steps.push(r);
+      process.stderr.write(
+        `  ${target} rate ${rate}/s: ${r.deliveriesPerSec} deliveries/s p99 ${r.p99} ms loss ${r.lossPct.toFixed(3)}% gen ${r.generatorCpuPct}% cpu\n`,
+      );
+      if (!passes(r)) break;
+      best = r;
+    } finally {
+      await stack.stop();
+    }
+  }
+  return { best, steps };
+};
+
+const idle = async (target) => {
+  const stack = await startStack(target);
+  try {
+    const url = stack.urls.split(',')[0];
+    await sleep(500);
+    const before = rssOf(stack.pids[0]);
+    const child = pinned(
+      GENERATOR_CORE,
+      GEN,
+      ['--mode', 'idle', '--target', target, '--urls', url, '--subs', String(IDLE)],
+      { GOMAXPROCS: '1' },
+    );
+    child.stderr.resume();
+    const line = await new Promise((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (c) => {
+        out += c;
+        if (out.includes('\n')) resolve(out.trim());
+      });
+      child.once('exit', (code) => reject(new Error(`idle generator exited ${code}`)));
+    });
+    await sleep(1500); // let allocations settle
+    const after = rssOf(stack.pids[0]);
+    child.kill('SIGKILL');
+    const storm = JSON.parse(line);
+    return {
+      rssPerConnection: Math.round((after - before) / IDLE),
+      rssBefore: before,
+      rssAfter: after,
+      connectionsPerSec: storm.connectionsPerSec,
+    };
+  } finally {
+    await stack.stop();
+  }
+};
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+
+const results = Object.fromEntries(TARGETS.map((t) => [t, []]));
+for (let run = 1; run <= RUNS; run++) {
+  for (const target of TARGETS) {
+    process.stderr.write(`run ${run}/${RUNS}: ${target}\n`);
+    const cap = await capacity(target);
+    const stack = await startStack(target);
+    let fixed;
+    try {
+      fixed = await flow(target, stack.urls, FIXED_RATE);
+    } finally {
+      await stack.stop();
+    }
+    const mem = await idle(target);
+    results[target].push({ capacity: cap.best, steps: cap.steps, fixed, ...mem });
+  }
+}
+
+const summary = Object.fromEntries(
+  TARGETS.map((t) => {
+    const runs = results[t];
+    const stat = (pick) => {
+      const xs = runs.map(pick).filter((x) => x !== null && x !== undefined);
+      return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) };
+    };
+    return [
+      t,
+      {
+        maxDeliveriesPerSec: stat((r) => r.capacity?.deliveriesPerSec ?? 0),
+        p99AtMax: stat((r) => r.capacity?.p99 ?? null),
+        generatorCpuAtMax: stat((r) => r.capacity?.generatorCpuPct ?? null),
+        fixedP50: stat((r) => r.fixed.p50),
+        fixedP99: stat((r) => r.fixed.p99),
+        fixedLoss: stat((r) => r.fixed.lost),
+        disordered: stat((r) => Math.max(r.fixed.disordered, ...r.steps.map((s) => s.disordered))),
+        rssPerConnection: stat((r) => r.rssPerConnection),
+        connectionsPerSec: stat((r) => r.connectionsPerSec),
+      },
+    ];
+  }),
+);
+
+// chorus p99 at 80 % of its own maximum
+let chorusAt80 = null;
+if (summary.chorus) {
+  const rate = Math.round(median(results.chorus.map((r) => r.capacity?.rate ?? 10)) * 0.8);
+  const stack = await startStack('chorus');
+  try {
+    chorusAt80 = await flow('chorus', stack.urls, rate);
+  } finally {
+    await stack.stop();
+  }
+}
+
+const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+mkdirSync(`${root}loadtest/results`, { recursive: true });
+const raw = {
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+  settings: { RUNS, SUBS, PUBS, STEP_SECONDS, FIXED_RATE, IDLE },
+  summary,
+  chorusAt80,
+  results,
+};
+writeFileSync(`${root}loadtest/results/bench-${stamp}.json`, JSON.stringify(raw, null, 2));
+
+const fmt = (s, unit = '') =>
+  s ? `${s.median.toLocaleString('en')}${unit} (${s.min.toLocaleString('en')}–${s.max.toLocaleString('en')})` : '—';
+const ratio = (a, b) =>
+  summary[a] && summary[b]
+    ? (summary[a].maxDeliveriesPerSec.median / summary[b].maxDeliveriesPerSec.median).toFixed(2)
+    : '—';
+const table = `<!-- BENCH:BEGIN (written by loadtest/bench/run.mjs, ${new Date().toISOString()}) -->
+Median of ${RUNS} runs (min–max in parentheses). ${SUBS} subscribers on 2 nodes, ${PUBS} publishers, ~100-byte
+messages, ${STEP_SECONDS} s per step; servers + Redis on core ${SERVER_CORE}, generator on core ${GENERATOR_CORE}.
+
+| | ${TARGETS.join(' | ')} |
+|---|${TARGETS.map(() => '---').join('|')}|
+| max sustained deliveries/s (p99 ≤ ${P99_LIMIT} ms, loss ≤ ${LOSS_LIMIT} %) | ${TARGETS.map((t) => fmt(summary[t].maxDeliveriesPerSec)).join(' | ')} |
+| p99 at that rate (ms) | ${TARGETS.map((t) => fmt(summary[t].p99AtMax)).join(' | ')} |
+| generator CPU at that rate (% of its core) | ${TARGETS.map((t) => fmt(summary[t].generatorCpuAtMax)).join(' | ')} |
+| p50 / p99 at ${FIXED_RATE} msg/s = ${(FIXED_RATE * SUBS).toLocaleString('en')} deliveries/s (ms) | ${TARGETS.map((t) => `${fmt(summary[t].fixedP50)} / ${fmt(summary[t].fixedP99)}`).join(' | ')} |
+| lost at that rate | ${TARGETS.map((t) => fmt(summary[t].fixedLoss)).join(' | ')} |
+| out-of-order deliveries, all rates | ${TARGETS.map((t) => fmt(summary[t].disordered)).join(' | ')} |
+| RSS per idle connection at ${IDLE.toLocaleString('en')} (bytes) | ${TARGETS.map((t) => fmt(summary[t].rssPerConnection)).join(' | ')} |
+| connections/s in a storm (one node) | ${TARGETS.map((t) => fmt(summary[t].connectionsPerSec)).join(' | ')} |
+
+Ratios (medians): chorus / raw uWS = **${ratio('chorus', 'raw')}×**; chorus / Socket.IO = **${ratio('chorus', 'socketio')}×**.
+chorus at 80 % of its own maximum: p99 **${chorusAt80?.p99 ?? '—'} ms** (p50 ${chorusAt80?.p50 ?? '—'} ms, ${chorusAt80?.deliveriesPerSec?.toLocaleString('en') ?? '—'} deliveries/s, lost ${chorusAt80?.lost ?? '—'}).
+Raw data: \`loadtest/results/bench-${stamp}.json\`.
+<!-- BENCH:END -->`;
+const docPath = `${root}docs/benchmarks.md`;
+let doc;
+try {
+  doc = readFileSync(docPath, 'utf8');
+} catch {
+  doc = '# Benchmarks\n\n<!-- BENCH:BEGIN --><!-- BENCH:END -->\n';
+}
+doc = doc.replace(/<!-- BENCH:BEGIN[\s\S]*?<!-- BENCH:END -->/, table);
+writeFileSync(docPath, doc);
+process.stdout.write(`${table}\n`);
