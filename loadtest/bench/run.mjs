@@ -169,23 +169,38 @@ const flow = (target, urls, rate) =>
   ]);
 const passes = (r) => r.p99 !== null && r.p99 <= P99_LIMIT && r.lossPct <= LOSS_LIMIT && r.disordered === 0;
 
-/** Raise the publish rate ×1.5 from 10 msg/s until a step fails; the best passing step is the capacity. */
+/**
+ * Raise the publish rate ×1.5 from 10 msg/s until a step fails, then bisect twice between the last passing
+ * and the first failing rate; the best passing step is the capacity. Each step runs on a fresh stack.
+ */
 const capacity = async (target) => {
-  let best = null;
   const steps = [];
-  for (let rate = 10; rate < 100_000; rate = Math.ceil(rate * 1.5)) {
+  const step = async (rate) => {
     const stack = await startStack(target);
     try {
       const r = await flow(target, stack.urls, rate);
       steps.push(r);
-      process.stderr.write(
-        `  ${target} rate ${rate}/s: ${r.deliveriesPerSec} deliveries/s p99 ${r.p99} ms loss ${r.lossPct.toFixed(3)}% gen ${r.generatorCpuPct}% cpu\n`,
-      );
-      if (!passes(r)) break;
-      best = r;
+      process.stderr.write(`  ${target} rate ${rate}/s: ${r.deliveriesPerSec} deliveries/s p99 ${r.p99} ms loss ${r.lossPct.toFixed(3)}% gen ${r.generatorCpuPct}% cpu\n`);
+      return r;
     } finally {
       await stack.stop();
     }
+  };
+  let best = null;
+  let failing = null;
+  for (let rate = 10; rate < 100_000; rate = Math.ceil(rate * 1.5)) {
+    const r = await step(rate);
+    if (!passes(r)) {
+      failing = rate;
+      break;
+    }
+    best = r;
+  }
+  for (let i = 0; i < 2 && best && failing; i++) {
+    const rate = Math.round((best.rate + failing) / 2);
+    const r = await step(rate);
+    if (passes(r) && r.deliveriesPerSec > best.deliveriesPerSec) best = r;
+    else failing = rate;
   }
   return { best, steps };
 };

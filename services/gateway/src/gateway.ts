@@ -34,7 +34,7 @@ export const startGateway = async (config: Config, bus: Bus, log: Logger): Promi
         const session = new Session(node, conn, identity);
         sessionOf.set(conn, session);
         node.sessions.set(session.connId, session);
-        session.log.debug('connected');
+        if (log.isLevelEnabled('debug')) session.log.debug('connected'); // a child logger per socket costs memory
         session.start();
       },
       text: (conn, text, bytes) => sessionOf.get(conn)?.receive(text, bytes),
@@ -46,7 +46,7 @@ export const startGateway = async (config: Config, bus: Bus, log: Logger): Promi
       close: (conn, code) => {
         const session = sessionOf.get(conn);
         if (!session) return;
-        session.log.debug({ code, rooms: session.rooms.size }, 'disconnected');
+        if (log.isLevelEnabled('debug')) session.log.debug({ code, rooms: session.rooms.size }, 'disconnected');
         node.sessions.delete(session.connId);
         session.end();
       },

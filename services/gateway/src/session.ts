@@ -28,10 +28,11 @@ type Membership = 'joining' | 'joined';
 export class Session implements RoomMember {
   readonly connId = nanoid();
   readonly rooms = new Map<string, Membership>();
-  readonly log: Logger;
   lastSeen = Date.now();
   private readonly bucket: TokenBucket;
-  private readonly badFrames = new SlidingCounter(BAD_FRAME_BUDGET.windowMs);
+  // Created on first use: most connections never log, never send a bad frame (memory per idle socket).
+  private logger: Logger | undefined;
+  private badFrames: SlidingCounter | undefined;
   /** Start of the current run of seconds in which frames were refused, and the latest refusal. */
   private rateLimitedSince: number | undefined;
   private lastRefusedAt = 0;
@@ -39,7 +40,7 @@ export class Session implements RoomMember {
   private readonly queue: Task[] = [];
   private running = false;
   /** Replies of pipelined frames still waiting for the bus, chained so replies leave in frame order. */
-  private replies: Promise<void> = Promise.resolve();
+  private replies: Promise<void> | undefined;
   private inFlight = 0;
   private expiryTimer: NodeJS.Timeout | undefined;
   private ended = false;
@@ -50,7 +51,10 @@ export class Session implements RoomMember {
     readonly identity: Identity,
   ) {
     this.bucket = new TokenBucket(node.config.limits.ratePerSec);
-    this.log = node.log.child({ conn: this.connId, user: identity.user });
+  }
+
+  get log(): Logger {
+    return (this.logger ??= this.node.log.child({ conn: this.connId, user: this.identity.user }));
   }
 
   get user(): string {
@@ -131,7 +135,7 @@ export class Session implements RoomMember {
       // Issued to the bus now, in arrival order (one Redis connection runs commands in order, so seq
       // follows send order); the next frame need not wait for this one's round trip.
       this.inFlight++;
-      this.replies = this.replies
+      this.replies = (this.replies ?? Promise.resolve())
         .then(() => pipelined)
         .then(
           (reply) => this.ack(frame.id, reply),
@@ -159,6 +163,7 @@ export class Session implements RoomMember {
   private rejectBadInput(id: string | undefined, code: ErrorCode, message: string): void {
     this.fail(id, code, message);
     this.node.metrics.framesIn.labels('invalid').inc();
+    this.badFrames ??= new SlidingCounter(BAD_FRAME_BUDGET.windowMs);
     if (this.badFrames.hit() >= BAD_FRAME_BUDGET.count) this.close(CLOSE.policy, 'too many bad frames');
   }
 

@@ -11,7 +11,7 @@ interface Opener {
 
 export class UserFeed {
   readonly topic: string;
-  private readonly openers = new Set<Opener>();
+  private openers: Set<Opener> | undefined; // only while a connection of the user is opening
   private connections = 0;
   private subscription: Promise<void> | undefined;
   /** The newest inbox seq this node has delivered to the user's sockets. */
@@ -32,7 +32,7 @@ export class UserFeed {
   onMessage(seq: number, frame: string): void {
     if (seq > this.lastSeq) this.lastSeq = seq;
     this.publish(this.topic, frame);
-    for (const opener of this.openers) opener.buffer.push({ seq, frame });
+    if (this.openers) for (const opener of this.openers) opener.buffer.push({ seq, frame });
   }
 
   /**
@@ -42,7 +42,7 @@ export class UserFeed {
   async open(conn: Connection): Promise<void> {
     this.connections++;
     const opener: Opener = { conn, buffer: [] };
-    this.openers.add(opener);
+    (this.openers ??= new Set()).add(opener);
     try {
       this.subscription ??= this.bus.subscribeUser(this.user).catch((err: unknown) => {
         this.subscription = undefined;
@@ -60,6 +60,7 @@ export class UserFeed {
       conn.subscribe(this.topic);
     } finally {
       this.openers.delete(opener);
+      if (this.openers.size === 0) this.openers = undefined;
     }
   }
 
