@@ -9,6 +9,7 @@ export default defineConfig({
       'services/*/src/**/*.test.ts',
       'services/*/test/**/*.test.ts',
       'loadtest/*.test.ts',
+      'loadtest/chaos/*.test.ts',
       'deploy/*.test.ts',
     ],
     pool: 'forks',

@@ -180,7 +180,9 @@ const capacity = async (target) => {
     try {
       const r = await flow(target, stack.urls, rate);
       steps.push(r);
-      process.stderr.write(`  ${target} rate ${rate}/s: ${r.deliveriesPerSec} deliveries/s p99 ${r.p99} ms loss ${r.lossPct.toFixed(3)}% gen ${r.generatorCpuPct}% cpu\n`);
+      process.stderr.write(
+        `  ${target} rate ${rate}/s: ${r.deliveriesPerSec} deliveries/s p99 ${r.p99} ms loss ${r.lossPct.toFixed(3)}% gen ${r.generatorCpuPct}% cpu\n`,
+      );
       return r;
     } finally {
       await stack.stop();

@@ -78,7 +78,10 @@ export class Room extends Emitter<RoomEvents> {
   joined(ack: JoinAck, asked: { since?: number; epoch?: string }): void {
     const epochChanged = this.epoch !== undefined && this.epoch !== ack.epoch;
     this.epoch = ack.epoch;
-    if (asked.since === undefined || epochChanged) this.lastSeq = ack.seq;
+    // A room whose latest seq is below what we saw went back (the bus lost writes): seqs above it will be
+    // reused by new messages, so they must not be dropped as duplicates.
+    const wentBack = asked.since !== undefined && ack.seq < asked.since;
+    if (asked.since === undefined || epochChanged || wentBack) this.lastSeq = ack.seq;
     if (ack.recovered === false) this.emit('recovery', { room: this.name, recovered: false, epochChanged });
   }
 

@@ -15,6 +15,10 @@ export const admit = async (node: GatewayNode, request: UpgradeRequest): Promise
   if (node.sessions.size + node.pendingUpgrades >= node.config.maxConnections) {
     return reject(503, 'node is at MAX_CONNECTIONS');
   }
+  // Beyond the protocol's list: one user cannot hold a node's sockets (nor multiply its rate limit).
+  if (node.feeds.connectionsOf(auth.identity.user) >= node.config.maxConnectionsPerUser) {
+    return reject(429, 'too many connections for this user on this node (MAX_CONNECTIONS_PER_USER)');
+  }
   node.pendingUpgrades++;
   return { accept: auth.identity };
 };

@@ -33,6 +33,7 @@ const envSchema = z
     ALLOWED_ORIGINS: optionalText,
     ADMIN_TOKEN: optionalText,
     MAX_CONNECTIONS: int(100_000),
+    MAX_CONNECTIONS_PER_USER: int(100),
     MAX_FRAME_BYTES: int(DEFAULT_LIMITS.maxFrameBytes, 64),
     MAX_BODY_BYTES: int(DEFAULT_LIMITS.maxBodyBytes),
     RATE_PER_SEC: int(DEFAULT_LIMITS.ratePerSec),
@@ -82,6 +83,7 @@ const toConfig = (env: z.output<typeof envSchema>) => ({
     : undefined,
   adminToken: env.ADMIN_TOKEN,
   maxConnections: env.MAX_CONNECTIONS,
+  maxConnectionsPerUser: env.MAX_CONNECTIONS_PER_USER,
   limits: {
     maxFrameBytes: env.MAX_FRAME_BYTES,
     maxBodyBytes: env.MAX_BODY_BYTES,

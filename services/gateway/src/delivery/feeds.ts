@@ -36,6 +36,10 @@ export class Feeds implements BusListener, FeedHost {
     return feed;
   }
 
+  connectionsOf(user: string): number {
+    return this.users.get(user)?.size ?? 0;
+  }
+
   existingRoom(name: string): RoomFeed | undefined {
     return this.rooms.get(name);
   }

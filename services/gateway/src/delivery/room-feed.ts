@@ -123,7 +123,9 @@ export class RoomFeed {
     } catch {
       return this.restart('bus interruption');
     }
-    if (read.epoch !== this.epoch || !read.complete) return this.restart('messages lost to retention');
+    // `complete` is false when the room's latest seq is now below what this node delivered: Redis lost
+    // writes (a crash before its AOF caught up) and the sequence went back. Members must rejoin and learn it.
+    if (read.epoch !== this.epoch || !read.complete) return this.restart('messages lost on the bus');
     const held = this.held ?? [];
     this.held = undefined;
     for (const m of read.messages) if (m.seq === this.lastSeq! + 1) this.deliver(m.seq, m.frame);
