@@ -31,17 +31,27 @@ const run = async (withSlow: boolean) => {
     (slow?.ws as unknown as { _socket?: { pause(): void } } | undefined)?._socket?.pause();
     const body = { t: 0, pad: 'z'.repeat(1500) };
     const until = Date.now() + SECONDS * 1000;
-    while (Date.now() < until) {
+    let resumed = false;
+    for (let tick = 0; Date.now() < until; tick++) {
       for (let i = 0; i < 10; i++)
         sender.sendRaw(JSON.stringify({ type: 'send', room, body: { ...body, t: Date.now() } }));
       await sleep(10);
+      // A real slow client reads again eventually: once the server has closed it, read what it queued
+      // (the 1013 close frame is behind it). Left unread for too long, the socket is cut instead (1006).
+      if (slow && !resumed && tick % 10 === 0) {
+        const metrics = await (await fetch(`${node.http}/metrics`)).text();
+        if (/^chorus_slow_consumer_closes_total [1-9]/m.test(metrics)) {
+          (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+          resumed = true;
+        }
+      }
     }
     await sleep(500);
     const received = members.map((m) => m.messages(room).length);
     let slowClose: number | undefined;
     let recovered = false;
     if (slow) {
-      (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+      if (!resumed) (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
       slowClose = (await slow.closed).code;
       const got = slow.messages(room).map((f) => f.seq as number);
       expect(got).toEqual(got.map((_, i) => i + 1)); // a prefix, never a gap
