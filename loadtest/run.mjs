@@ -76,6 +76,7 @@ await new Promise((resolve, reject) => {
 });
 
 const urls = Array.from({ length: nodes }, (_, i) => `ws://127.0.0.1:${base + i}/ws`).join(',');
+console.log(`cluster under test: ${urls}`); // soak.mjs reads this to sample the nodes' /metrics
 const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 mkdirSync(`${here}results`, { recursive: true });
 const summaryPath = `${here}results/${label}-${stamp}.json`;

@@ -248,6 +248,38 @@ const median = (xs) => {
   return s[Math.floor(s.length / 2)];
 };
 
+// PHASES=idle measures only memory and the storm (its own table section, IDLE markers).
+if (process.env.PHASES === 'idle') {
+  const rows = Object.fromEntries(TARGETS.map((t) => [t, []]));
+  for (let run = 1; run <= RUNS; run++) {
+    for (const target of TARGETS) {
+      const m = await idle(target);
+      process.stderr.write(
+        `run ${run}/${RUNS} ${target}: ${m.rssPerConnection} B/connection, ${m.connectionsPerSec} connections/s\n`,
+      );
+      rows[target].push(m);
+    }
+  }
+  const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const cell = (xs) =>
+    `${med(xs).toLocaleString('en')} (${Math.min(...xs).toLocaleString('en')}–${Math.max(...xs).toLocaleString('en')})`;
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  writeFileSync(`${root}loadtest/results/bench-idle-${stamp}.json`, JSON.stringify({ RUNS, IDLE, rows }, null, 2));
+  const table = `<!-- IDLE:BEGIN (written by loadtest/bench/run.mjs PHASES=idle, ${new Date().toISOString()}) -->
+${IDLE.toLocaleString('en')} idle connections on one node (connected and reading, not joined), opened 200 at a time;
+median of ${RUNS} (min–max). Raw data: \`loadtest/results/bench-idle-${stamp}.json\`.
+
+| | ${TARGETS.join(' | ')} |
+|---|${TARGETS.map(() => '---').join('|')}|
+| RSS per idle connection (bytes) | ${TARGETS.map((t) => cell(rows[t].map((r) => r.rssPerConnection))).join(' | ')} |
+| connections/s in the storm | ${TARGETS.map((t) => cell(rows[t].map((r) => r.connectionsPerSec))).join(' | ')} |
+<!-- IDLE:END -->`;
+  const docPath = `${root}docs/benchmarks.md`;
+  writeFileSync(docPath, readFileSync(docPath, 'utf8').replace(/<!-- IDLE:BEGIN[\s\S]*?<!-- IDLE:END -->/, table));
+  process.stdout.write(`${table}\n`);
+  process.exit(0);
+}
+
 const results = Object.fromEntries(TARGETS.map((t) => [t, []]));
 for (let run = 1; run <= RUNS; run++) {
   for (const target of TARGETS) {

@@ -98,6 +98,7 @@ func dial(i int, role string) (*conn, error) {
 		u = fmt.Sprintf("ws://%s/socket.io/?EIO=4&transport=websocket", parsed.Host)
 	}
 	dialer := websocket.Dialer{HandshakeTimeout: 30 * time.Second, ReadBufferSize: 4096, WriteBufferSize: 4096}
+	idle := *mode == "idle" && role == "sub"
 	ws, _, err := dialer.Dial(u, nil)
 	if err != nil {
 		return nil, err
@@ -107,6 +108,11 @@ func dial(i int, role string) (*conn, error) {
 	case "chorus":
 		if _, _, err := ws.ReadMessage(); err != nil { // welcome
 			return nil, err
+		}
+		if idle {
+			// An idle connection is connected, not joined: a join into one 10,000-member room would make
+			// every join a broadcast to everyone (presence), which is traffic, not idleness.
+			return c, nil
 		}
 		if err := c.write(fmt.Sprintf(`{"type":"join","room":"%s","id":"j"}`, room)); err != nil {
 			return nil, err
@@ -171,7 +177,7 @@ func read(c *conn, sub int, role string, k keys) {
 	}
 }
 
-func openAll(count int, role string) []*conn {
+func openAll(count int, role string, onOpen func(*conn)) []*conn {
 	out := make([]*conn, count)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 200)
@@ -188,6 +194,9 @@ func openAll(count int, role string) []*conn {
 				return
 			}
 			out[i] = c
+			if onOpen != nil {
+				onOpen(c)
+			}
 		}(i)
 	}
 	wg.Wait()
@@ -208,20 +217,19 @@ func main() {
 	flag.Parse()
 	k := keysFor(*target)
 	started := time.Now()
-	subscribers := openAll(*subs, "sub")
 	if *mode == "idle" {
+		// each connection is read from the moment it opens (pings, presence), as a real client would
+		opened := openAll(*subs, "sub", func(c *conn) { go read(c, 0, "idle", k) })
 		secs := time.Since(started).Seconds()
-		out, _ := json.Marshal(map[string]any{"target": *target, "connections": *subs, "connectSeconds": secs, "connectionsPerSec": int(float64(*subs) / secs)})
+		out, _ := json.Marshal(map[string]any{"target": *target, "connections": len(opened), "connectSeconds": secs, "connectionsPerSec": int(float64(*subs) / secs)})
 		fmt.Println(string(out))
-		for _, c := range subscribers {
-			go read(c, 0, "idle", k)
-		}
 		select {}
 	}
+	subscribers := openAll(*subs, "sub", nil)
 	for i, c := range subscribers {
 		go read(c, i, "sub", k)
 	}
-	publishers := openAll(*pubs, "pub")
+	publishers := openAll(*pubs, "pub", nil)
 	for i, c := range publishers {
 		go read(c, i, "pub", k)
 	}
