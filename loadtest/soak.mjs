@@ -79,8 +79,8 @@ writeFileSync(
   JSON.stringify({ env: { DURATION, SAMPLE_S }, samples }, null, 2),
 );
 const section = `<!-- SOAK:BEGIN (written by loadtest/soak.mjs, ${new Date().toISOString()}) -->
-${DURATION} of steady mixed traffic on 3 gateways (k6 \`soak\`: a 200-subscriber fan-out room plus 300 members
-in 600 small rooms), sampled every ${SAMPLE_S} s (\`loadtest/results/soak-samples-${stamp}.json\`).
+${DURATION} of steady mixed traffic on 3 gateways (k6 \`soak\`: a 200-subscriber fan-out room fed by 2 publishers
+at 10 messages/s each, plus 300 members in 600 small rooms, each member sending 10 messages/s), sampled every ${SAMPLE_S} s (\`loadtest/results/soak-samples-${stamp}.json\`).
 
 | figure | value |
 |---|---|
