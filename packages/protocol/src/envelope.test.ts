@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseClientFrame, parseServerFrame, CLIENT_FRAME_TYPES, type ClientFrame } from './envelope.js';
+import { parseClientFrame, parseServerFrame, peekRequestId, CLIENT_FRAME_TYPES, type ClientFrame } from './envelope.js';
 import { nestsDeeperThan, utf8Length } from './body.js';
 import { ERRORS, ERROR_CODES } from './errors.js';
 import { CLOSE, closeAdvice } from './close-codes.js';
@@ -180,5 +180,15 @@ describe('catalogues', () => {
     const schema = protocolJsonSchema() as { $defs: Record<string, { oneOf?: unknown[]; anyOf?: unknown[] }> };
     expect((schema.$defs.ClientFrame!.oneOf ?? schema.$defs.ClientFrame!.anyOf)!.length).toBe(9);
     expect((schema.$defs.ServerFrame!.oneOf ?? schema.$defs.ServerFrame!.anyOf)!.length).toBe(12);
+  });
+});
+
+describe('peekRequestId', () => {
+  it('finds a valid id however the key is spelled, and nothing otherwise', () => {
+    expect(peekRequestId('{"type":"send","id":"a1"}')).toBe('a1');
+    expect(peekRequestId('{"type":"send","\\u0069d":"a2"}')).toBe('a2');
+    expect(peekRequestId('{"type":"send","id":""}')).toBeUndefined();
+    expect(peekRequestId('{"type":"send","body":"x"}')).toBeUndefined();
+    expect(peekRequestId('not json "id"')).toBeUndefined();
   });
 });

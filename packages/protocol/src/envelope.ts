@@ -1,6 +1,7 @@
 // The client and server frame unions and one `parse` per direction; neither ever throws.
 import { z } from 'zod';
 import { nestsDeeperThan, utf8Length } from './body.js';
+import { pruneNesting } from './nesting.js';
 import type { ErrorCode } from './errors.js';
 import { requestId } from './ids.js';
 import { DEFAULT_LIMITS, MAX_BODY_DEPTH } from './limits.js';
@@ -74,6 +75,32 @@ const describeIssue = (issue: z.core.$ZodIssue): string => {
   return `${field}: ${issue.message}`;
 };
 
+/** The frame object is one level, its body may nest MAX_BODY_DEPTH more: anything deeper is refused anyway. */
+const MAX_FRAME_DEPTH = MAX_BODY_DEPTH + 1;
+
+/**
+ * JSON.parse, with hostile nesting pruned first (see nesting.ts); undefined when the text is not JSON.
+ * `deep` says whether anything was pruned: when not, no value in the frame nests past the protocol's limit.
+ */
+const parseJson = (text: string): { value: unknown; deep: boolean } | undefined => {
+  const pruned = pruneNesting(text, MAX_FRAME_DEPTH);
+  if (pruned === undefined) return undefined;
+  try {
+    return { value: JSON.parse(pruned.text), deep: pruned.deep };
+  } catch {
+    return undefined;
+  }
+};
+
+/** The `id` of a frame that will not be processed (rate limited), so its error can carry it. */
+export const peekRequestId = (text: string): string | undefined => {
+  // A flood of refused frames is mostly id-less: a native search spares parsing them (`\u` may spell "id").
+  if (!text.includes('"id"') && !text.includes('\\u')) return undefined;
+  const json = parseJson(text);
+  const id = (json?.value as { id?: unknown } | null | undefined)?.id;
+  return typeof id === 'string' && id.length >= 1 && id.length <= 64 ? id : undefined; // requestId, without zod
+};
+
 /**
  * Parse one client text frame. Checks in protocol order: `bad_json`, `bad_frame` (shape, id,
  * type, fields, body depth), then `too_large` (body bytes). Never throws.
@@ -82,12 +109,9 @@ export const parseClientFrame = (
   text: string,
   maxBodyBytes: number = DEFAULT_LIMITS.maxBodyBytes,
 ): ClientParseResult => {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return fail('bad_json', 'frame is not valid JSON');
-  }
+  const json = parseJson(text);
+  if (json === undefined) return fail('bad_json', 'frame is not valid JSON');
+  const raw = json.value;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return fail('bad_frame', 'frame: must be a JSON object');
   }
@@ -106,7 +130,7 @@ export const parseClientFrame = (
   if (!parsed.success) return fail('bad_frame', describeIssue(parsed.error.issues[0]!), id);
   const frame = parsed.data as ClientFrame;
   if (!('body' in frame)) return { ok: true, frame };
-  if (nestsDeeperThan(frame.body, MAX_BODY_DEPTH)) {
+  if (json.deep && nestsDeeperThan(frame.body, MAX_BODY_DEPTH)) {
     return fail('bad_frame', `body: nests deeper than ${MAX_BODY_DEPTH} levels`, id);
   }
   const bodyJson = JSON.stringify(frame.body);

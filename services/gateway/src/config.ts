@@ -37,6 +37,8 @@ const envSchema = z
     MAX_FRAME_BYTES: int(DEFAULT_LIMITS.maxFrameBytes, 64),
     MAX_BODY_BYTES: int(DEFAULT_LIMITS.maxBodyBytes),
     RATE_PER_SEC: int(DEFAULT_LIMITS.ratePerSec),
+    USER_RATE_PER_SEC: z.coerce.number().int().min(1).optional(),
+    USER_CONNECTS_PER_SEC: int(20),
     MAX_ROOMS: int(DEFAULT_LIMITS.maxRooms),
     MAX_BACKPRESSURE_BYTES: int(1_048_576, 1024),
     HEARTBEAT_MS: int(25_000, 100),
@@ -84,6 +86,10 @@ const toConfig = (env: z.output<typeof envSchema>) => ({
   adminToken: env.ADMIN_TOKEN,
   maxConnections: env.MAX_CONNECTIONS,
   maxConnectionsPerUser: env.MAX_CONNECTIONS_PER_USER,
+  // Per user on this node, across its connections and reconnections (beyond the protocol's per-connection
+  // limit, which a client could otherwise refill by reconnecting): frames, and accepted upgrades.
+  userRatePerSec: env.USER_RATE_PER_SEC ?? 4 * env.RATE_PER_SEC,
+  userConnectsPerSec: env.USER_CONNECTS_PER_SEC,
   limits: {
     maxFrameBytes: env.MAX_FRAME_BYTES,
     maxBodyBytes: env.MAX_BODY_BYTES,

@@ -1,4 +1,5 @@
-// Periodic sweeps over the node's sockets: keepalive pings, silent-socket cuts, and the slow-consumer policy.
+// Periodic sweeps over the node's sockets: keepalive pings, silent-socket cuts, the slow-consumer policy,
+// and the once-a-second bookkeeping (rates, forgetting per-user budgets that are full again).
 import { CLOSE } from '@chorus/protocol';
 import type { GatewayNode } from './node.js';
 
@@ -32,7 +33,11 @@ export const startSweeps = (node: GatewayNode): (() => void) => {
       }
     }
   }, 100);
-  const rates = setInterval(() => node.counters.tick(), 1000);
+  const rates = setInterval(() => {
+    node.counters.tick();
+    node.userFrames.sweep();
+    node.userConnects.sweep();
+  }, 1000);
   return () => {
     clearInterval(heartbeat);
     clearInterval(backpressure);

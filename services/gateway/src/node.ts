@@ -5,6 +5,7 @@ import type { Bus } from './bus/bus.js';
 import type { Config } from './config.js';
 import { Feeds } from './delivery/feeds.js';
 import { Metrics, frameTs, frameType } from './metrics.js';
+import { KeyedBuckets } from './rate-limit.js';
 import type { Session } from './session.js';
 
 export class NodeCounters {
@@ -35,6 +36,9 @@ export class GatewayNode {
   draining = false;
   /** Upgrades accepted but not yet open: they count against MAX_CONNECTIONS. */
   pendingUpgrades = 0;
+  /** What each user may spend on this node whatever its number of connections (swept by keepalive.ts). */
+  readonly userFrames: KeyedBuckets;
+  readonly userConnects: KeyedBuckets;
 
   constructor(
     readonly config: Config,
@@ -43,6 +47,8 @@ export class GatewayNode {
     readonly log: Logger,
     publish: (topic: string, frame: string) => number,
   ) {
+    this.userFrames = new KeyedBuckets(config.userRatePerSec);
+    this.userConnects = new KeyedBuckets(config.userConnectsPerSec);
     this.metrics = new Metrics(() => ({ ...this.stats(), busConnected: bus.connected }));
     const { deliveries, framesOut, deliverLatency } = this.metrics;
     const roomDeliveries = deliveries.labels('room');

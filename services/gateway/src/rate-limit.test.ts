@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SlidingCounter, TokenBucket } from './rate-limit.js';
+import { KeyedBuckets, SlidingCounter, TokenBucket } from './rate-limit.js';
 
 describe('TokenBucket', () => {
   it('holds 2 × rate, then refills at rate per second', () => {
@@ -12,6 +12,22 @@ describe('TokenBucket', () => {
     expect(bucket.take(100)).toBe(false);
     for (let i = 0; i < 20; i++) expect(bucket.take(10_000)).toBe(true); // never more than capacity
     expect(bucket.take(10_000)).toBe(false);
+  });
+});
+
+describe('KeyedBuckets', () => {
+  it('gives each key its own bucket, and keeps an emptied one until it would be full again', () => {
+    const buckets = new KeyedBuckets(5); // holds 10
+    for (let i = 0; i < 10; i++) expect(buckets.take('a', 0)).toBe(true);
+    expect(buckets.take('a', 0)).toBe(false);
+    expect(buckets.take('b', 0)).toBe(true);
+    buckets.sweep(1000); // 'a' has earned 5 of 10: kept, so it cannot start over full; 'b' is full: forgotten
+    expect(buckets.size).toBe(1);
+    for (let i = 0; i < 5; i++) expect(buckets.take('a', 1000)).toBe(true);
+    expect(buckets.take('a', 1000)).toBe(false);
+    buckets.sweep(3000); // full again: forgotten
+    expect(buckets.size).toBe(0);
+    expect(buckets.take('a', 3000)).toBe(true);
   });
 });
 

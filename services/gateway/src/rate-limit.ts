@@ -21,6 +21,31 @@ export class TokenBucket {
     this.tokens -= 1;
     return true;
   }
+  /** Full again by `now`: indistinguishable from a new bucket, so it can be forgotten. */
+  fullBy(now: number): boolean {
+    return this.tokens + ((now - this.refilledAt) * this.rate) / 1000 >= this.capacity;
+  }
+}
+
+/**
+ * One token bucket per key (a user), kept after the key's last connection closes until it would be full
+ * again: reconnecting must not buy a fresh bucket, and forgetting a full bucket changes nothing.
+ */
+export class KeyedBuckets {
+  private readonly buckets = new Map<string, TokenBucket>();
+  constructor(private readonly rate: number) {}
+  take(key: string, now = Date.now()): boolean {
+    let bucket = this.buckets.get(key);
+    if (bucket === undefined) this.buckets.set(key, (bucket = new TokenBucket(this.rate, now)));
+    return bucket.take(now);
+  }
+  /** Forget every bucket that is full again; call every few seconds. */
+  sweep(now = Date.now()): void {
+    for (const [key, bucket] of this.buckets) if (bucket.fullBy(now)) this.buckets.delete(key);
+  }
+  get size(): number {
+    return this.buckets.size;
+  }
 }
 
 /** Counts events in a sliding window; `hit` returns how many fell inside it, this one included. */

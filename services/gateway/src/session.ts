@@ -6,6 +6,7 @@ import {
   ProtocolError,
   RATE_LIMIT_CLOSE_AFTER_MS,
   parseClientFrame,
+  peekRequestId,
   type ClientFrame,
   type ErrorCode,
 } from '@chorus/protocol';
@@ -103,10 +104,13 @@ export class Session implements RoomMember {
     this.enqueue(() => this.rejectBadInput(undefined, 'bad_frame', 'frame: binary frames are not accepted'));
   }
 
-  /** The token bucket (PROTOCOL.md §6): a frame without a token is not processed. */
+  /**
+   * The token bucket (PROTOCOL.md §6): a frame without a token is not processed. The user's budget on this
+   * node is spent too, so that reconnecting for a fresh bucket buys nothing.
+   */
   private admit(text: string | undefined): boolean {
     const now = this.lastSeen;
-    if (this.bucket.take(now)) return true;
+    if (this.bucket.take(now) && this.node.userFrames.take(this.user, now)) return true;
     // "Exceeded for 10 s in a row": every second of the run saw a refusal. The trickle of tokens a
     // flood still earns does not break the run; a full second without a refusal does.
     if (this.rateLimitedSince === undefined || now - this.lastRefusedAt > 1000) this.rateLimitedSince = now;
@@ -116,7 +120,7 @@ export class Session implements RoomMember {
       this.close(CLOSE.policy, 'rate limit exceeded for 10 s');
       return false;
     }
-    const id = text === undefined ? undefined : peekId(text);
+    const id = text === undefined ? undefined : peekRequestId(text);
     if (id !== undefined) this.send(out.error(id, 'rate_limited', 'rate limit exceeded'));
     else if (now - this.lastAnonymousRateError >= 1000) {
       this.lastAnonymousRateError = now;
@@ -228,17 +232,3 @@ export class Session implements RoomMember {
     this.node.feeds.releaseUser(this.user);
   }
 }
-
-/** The id of a frame we will not process, so its rate_limited error can still carry it. */
-const peekId = (text: string): string | undefined => {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (value && typeof value === 'object' && 'id' in value) {
-      const id = (value as { id: unknown }).id;
-      if (typeof id === 'string' && id.length >= 1 && id.length <= 64) return id;
-    }
-  } catch {
-    // not JSON: no id to answer with
-  }
-  return undefined;
-};

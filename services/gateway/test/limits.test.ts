@@ -174,6 +174,27 @@ describe('rate limits', () => {
   }, 20_000);
 });
 
+describe('per-user budgets', () => {
+  it('reconnecting does not refill the rate limit, and connecting too fast is refused with 429', async () => {
+    await using node = await startNode({ RATE_PER_SEC: '5', USER_RATE_PER_SEC: '5', USER_CONNECTS_PER_SEC: '2' });
+    const first = await TestClient.connect(node.url, { user: 'churner' });
+    for (let i = 0; i < 10; i++) expect(await first.ok({ type: 'ping' })).toMatchObject({ type: 'pong' });
+    first.close();
+    await first.closed;
+    await using second = await TestClient.connect(node.url, { user: 'churner' });
+    expect(await second.request({ type: 'ping' })).toMatchObject({ type: 'error', code: 'rate_limited' });
+    await using other = await TestClient.connect(node.url, { user: 'bystander' });
+    expect(await other.ok({ type: 'ping' })).toMatchObject({ type: 'pong' }); // budgets are per user
+    // 'churner' has spent 2 of its 4 connects; the 5th within the second is refused
+    await using third = await TestClient.connect(node.url, { user: 'churner' });
+    await using fourth = await TestClient.connect(node.url, { user: 'churner' });
+    const refused = await TestClient.connect(node.url, { user: 'churner' }).catch((err: { status: number }) => err);
+    expect(refused).toMatchObject({ status: 429 });
+    expect(third.frames[0]).toMatchObject({ type: 'welcome' });
+    expect(fourth.frames[0]).toMatchObject({ type: 'welcome' });
+  });
+});
+
 describe('keepalive and slow consumers', () => {
   let node: NodeProcess;
   beforeAll(async () => {

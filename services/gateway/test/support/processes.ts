@@ -107,6 +107,51 @@ const startService = async (main: string, env: Record<string, string>): Promise<
   };
 };
 
+/** A load generator in its own process (a Node script), so it never shares the measuring test's event loop. */
+export interface ScriptProcess extends AsyncDisposable {
+  readonly child: ChildProcess;
+  /** Resolves with the first stdout line that `match` accepts. */
+  line(match: (line: string) => boolean): Promise<string>;
+  readonly exited: Promise<number | null>;
+}
+
+export const startScript = (script: string, env: Record<string, string>): ScriptProcess => {
+  const child = track(
+    spawn(process.execPath, [script], {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
+  const lines: string[] = [];
+  const waiting = new Set<() => void>();
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    lines.push(line);
+    for (const wake of waiting) wake();
+  });
+  const exited = exitOf(child);
+  return {
+    child,
+    exited,
+    line: (match) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const found = lines.find(match);
+          if (found === undefined) return false;
+          waiting.delete(check);
+          resolve(found);
+          return true;
+        };
+        if (check()) return;
+        waiting.add(check);
+        void exited.then((code) => (check() ? undefined : reject(new Error(`${script} exited with ${code}`))));
+      }),
+    [Symbol.asyncDispose]: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+};
+
 export interface RedisProcess extends AsyncDisposable {
   readonly port: number;
   readonly url: string;
