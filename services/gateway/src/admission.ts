@@ -19,6 +19,9 @@ export const admit = async (node: GatewayNode, request: UpgradeRequest): Promise
   if (node.feeds.connectionsOf(auth.identity.user) >= node.config.maxConnectionsPerUser) {
     return reject(429, 'too many connections for this user on this node (MAX_CONNECTIONS_PER_USER)');
   }
+  if (node.policyCloses.empty(auth.identity.user)) {
+    return reject(429, 'this user was closed for policy violations (1008) too often; retry in a minute');
+  }
   // Last, so only an upgrade that would otherwise be accepted spends from the user's budget.
   if (!node.userConnects.take(auth.identity.user)) {
     return reject(429, 'this user is connecting too fast (USER_CONNECTS_PER_SEC); retry after a backoff');

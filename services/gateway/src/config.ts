@@ -39,6 +39,7 @@ const envSchema = z
     RATE_PER_SEC: int(DEFAULT_LIMITS.ratePerSec),
     USER_RATE_PER_SEC: z.coerce.number().int().min(1).optional(),
     USER_CONNECTS_PER_SEC: int(20),
+    POLICY_CLOSES_PER_MIN: int(5),
     MAX_ROOMS: int(DEFAULT_LIMITS.maxRooms),
     MAX_BACKPRESSURE_BYTES: int(1_048_576, 1024),
     HEARTBEAT_MS: int(25_000, 100),
@@ -90,6 +91,8 @@ const toConfig = (env: z.output<typeof envSchema>) => ({
   // limit, which a client could otherwise refill by reconnecting): frames, and accepted upgrades.
   userRatePerSec: env.USER_RATE_PER_SEC ?? 4 * env.RATE_PER_SEC,
   userConnectsPerSec: env.USER_CONNECTS_PER_SEC,
+  // A user whose sockets were closed with 1008 this many times in a minute is refused (429) until it cools down.
+  policyClosesPerMin: env.POLICY_CLOSES_PER_MIN,
   limits: {
     maxFrameBytes: env.MAX_FRAME_BYTES,
     maxBodyBytes: env.MAX_BODY_BYTES,

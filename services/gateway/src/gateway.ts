@@ -37,7 +37,8 @@ export const startGateway = async (config: Config, bus: Bus, log: Logger): Promi
         if (log.isLevelEnabled('debug')) session.log.debug('connected'); // a child logger per socket costs memory
         session.start();
       },
-      text: (conn, text, bytes) => sessionOf.get(conn)?.receive(text, bytes),
+      text: (conn, text) => sessionOf.get(conn)?.receive(text),
+      oversize: (conn) => sessionOf.get(conn)?.receiveOversize(),
       binary: (conn) => sessionOf.get(conn)?.receiveBinary(),
       pong: (conn) => {
         const session = sessionOf.get(conn);
@@ -52,6 +53,7 @@ export const startGateway = async (config: Config, bus: Bus, log: Logger): Promi
       },
     },
     {
+      maxFrameBytes: config.limits.maxFrameBytes,
       // Frames up to 16× the limit still reach JS and get a clean 1009; beyond that uWS cuts.
       hardFrameLimit: Math.max(config.limits.maxFrameBytes * 16, 1 << 20),
       // The 100 ms sweep closes with 1013 at MAX_BACKPRESSURE_BYTES; this headroom lets the close

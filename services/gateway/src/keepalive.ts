@@ -37,6 +37,7 @@ export const startSweeps = (node: GatewayNode): (() => void) => {
     node.counters.tick();
     node.userFrames.sweep();
     node.userConnects.sweep();
+    node.policyCloses.sweep();
   }, 1000);
   return () => {
     clearInterval(heartbeat);

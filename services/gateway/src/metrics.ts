@@ -14,20 +14,33 @@ export const frameType = (frame: string): string => frame.slice(9, frame.indexOf
 /** `ts` is the last field of every message and dm frame: `…,"ts":1700000000000}`. */
 export const frameTs = (frame: string): number => Number(frame.slice(frame.lastIndexOf(':') + 1, -1));
 
+/** A one-label counter whose children are looked up once: prom-client's `labels()` hashes on every call. */
+export class LabelledCounter {
+  private readonly children = new Map<string, Counter.Internal>();
+  constructor(readonly counter: Counter<string>) {}
+  of(value: string): Counter.Internal {
+    let child = this.children.get(value);
+    if (child === undefined) this.children.set(value, (child = this.counter.labels(value)));
+    return child;
+  }
+}
+
 export class Metrics {
   readonly registry = new Registry();
-  readonly framesIn: Counter<'type'>;
-  readonly framesOut: Counter<'type'>;
-  readonly deliveries: Counter<'kind'>;
-  readonly drops: Counter<'reason'>;
-  readonly errors: Counter<'code'>;
-  readonly closes: Counter<'code'>;
+  readonly framesIn: LabelledCounter;
+  readonly framesOut: LabelledCounter;
+  readonly deliveries: LabelledCounter;
+  readonly drops: LabelledCounter;
+  readonly errors: LabelledCounter;
+  readonly closes: LabelledCounter;
   readonly slowConsumers: Counter;
   readonly deliverLatency: Histogram;
   readonly busRoundTrip: Histogram<'op'>;
 
   constructor(figures: () => NodeFigures) {
     const registers = [this.registry];
+    const labelled = (options: ConstructorParameters<typeof Counter<string>>[0]) =>
+      new LabelledCounter(new Counter(options));
     collectDefaultMetrics({ register: this.registry, prefix: 'chorus_' });
     const gauge = (name: string, help: string, read: (f: NodeFigures) => number) =>
       new Gauge({
@@ -42,37 +55,37 @@ export class Metrics {
     gauge('chorus_users', 'Distinct users with a connection on this node.', (f) => f.users);
     gauge('chorus_rooms', 'Rooms with a member on this node.', (f) => f.rooms);
     gauge('chorus_bus_connected', '1 while the bus (Redis) connection is up.', (f) => (f.busConnected ? 1 : 0));
-    this.framesIn = new Counter({
+    this.framesIn = labelled({
       name: 'chorus_frames_in_total',
       help: 'Client frames received, by type.',
       labelNames: ['type'],
       registers,
     });
-    this.framesOut = new Counter({
+    this.framesOut = labelled({
       name: 'chorus_frames_out_total',
       help: 'Frames written to sockets, by type.',
       labelNames: ['type'],
       registers,
     });
-    this.deliveries = new Counter({
+    this.deliveries = labelled({
       name: 'chorus_deliveries_total',
       help: 'Room messages and dms handed to local sockets (one per recipient socket).',
       labelNames: ['kind'],
       registers,
     });
-    this.drops = new Counter({
+    this.drops = labelled({
       name: 'chorus_frames_dropped_total',
       help: 'Client frames not processed, by reason.',
       labelNames: ['reason'],
       registers,
     });
-    this.errors = new Counter({
+    this.errors = labelled({
       name: 'chorus_errors_total',
       help: 'Error frames sent, by code.',
       labelNames: ['code'],
       registers,
     });
-    this.closes = new Counter({
+    this.closes = labelled({
       name: 'chorus_closes_total',
       help: 'Sockets closed by the server, by close code.',
       labelNames: ['code'],

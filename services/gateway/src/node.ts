@@ -39,6 +39,8 @@ export class GatewayNode {
   /** What each user may spend on this node whatever its number of connections (swept by keepalive.ts). */
   readonly userFrames: KeyedBuckets;
   readonly userConnects: KeyedBuckets;
+  /** 1008 closes per user: when spent, the user's upgrades are refused until one is earned back. */
+  readonly policyCloses: KeyedBuckets;
 
   constructor(
     readonly config: Config,
@@ -49,17 +51,18 @@ export class GatewayNode {
   ) {
     this.userFrames = new KeyedBuckets(config.userRatePerSec);
     this.userConnects = new KeyedBuckets(config.userConnectsPerSec);
+    this.policyCloses = new KeyedBuckets(config.policyClosesPerMin / 60, config.policyClosesPerMin);
     this.metrics = new Metrics(() => ({ ...this.stats(), busConnected: bus.connected }));
     const { deliveries, framesOut, deliverLatency } = this.metrics;
-    const roomDeliveries = deliveries.labels('room');
-    const dmDeliveries = deliveries.labels('dm');
+    const roomDeliveries = deliveries.of('room');
+    const dmDeliveries = deliveries.of('dm');
     // Every fan-out passes here once per node (never per recipient): count it, and time messages
     // from the accepting gateway's stamp to now.
     const counted = (topic: string, frame: string) => {
       const delivered = publish(topic, frame);
       const type = frameType(frame);
       this.counters.framesOut += delivered;
-      framesOut.labels(type).inc(delivered);
+      framesOut.of(type).inc(delivered);
       if (type === 'message' || type === 'dm') {
         (type === 'message' ? roomDeliveries : dmDeliveries).inc(delivered);
         deliverLatency.observe(Math.max(0, Date.now() - frameTs(frame)) / 1000);

@@ -29,6 +29,17 @@ describe('KeyedBuckets', () => {
     expect(buckets.size).toBe(0);
     expect(buckets.take('a', 3000)).toBe(true);
   });
+
+  it('takes a capacity of its own: 3 strikes a minute, then one every 20 s', () => {
+    const strikes = new KeyedBuckets(3 / 60, 3);
+    expect(strikes.empty('u', 0)).toBe(false);
+    for (let i = 0; i < 3; i++) expect(strikes.take('u', 0)).toBe(true);
+    expect(strikes.empty('u', 0)).toBe(true);
+    expect(strikes.empty('u', 19_000)).toBe(true);
+    expect(strikes.empty('u', 20_000)).toBe(false);
+    expect(strikes.take('u', 20_000)).toBe(true);
+    expect(strikes.empty('u', 20_000)).toBe(true);
+  });
 });
 
 describe('SlidingCounter', () => {

@@ -1,25 +1,32 @@
-// Per-connection token bucket: `rate` tokens a second, holding at most 2 × rate (PROTOCOL.md §6).
+// Token buckets: `rate` tokens a second, holding at most `capacity` (2 × rate by default, as PROTOCOL.md §6
+// asks of the per-connection limit).
 export class TokenBucket {
   private tokens: number;
   private refilledAt: number;
-  private readonly capacity: number;
   constructor(
     private readonly rate: number,
     now = Date.now(),
+    private readonly capacity = 2 * rate,
   ) {
-    this.capacity = 2 * rate;
-    this.tokens = this.capacity;
+    this.tokens = capacity;
     this.refilledAt = now;
   }
-  take(now = Date.now()): boolean {
+  private refill(now: number): void {
     const elapsed = now - this.refilledAt;
     if (elapsed > 0) {
       this.tokens = Math.min(this.capacity, this.tokens + (elapsed * this.rate) / 1000);
       this.refilledAt = now;
     }
+  }
+  take(now = Date.now()): boolean {
+    this.refill(now);
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
+  }
+  empty(now = Date.now()): boolean {
+    this.refill(now);
+    return this.tokens < 1;
   }
   /** Full again by `now`: indistinguishable from a new bucket, so it can be forgotten. */
   fullBy(now: number): boolean {
@@ -33,11 +40,18 @@ export class TokenBucket {
  */
 export class KeyedBuckets {
   private readonly buckets = new Map<string, TokenBucket>();
-  constructor(private readonly rate: number) {}
+  constructor(
+    private readonly rate: number,
+    private readonly capacity = 2 * rate,
+  ) {}
   take(key: string, now = Date.now()): boolean {
     let bucket = this.buckets.get(key);
-    if (bucket === undefined) this.buckets.set(key, (bucket = new TokenBucket(this.rate, now)));
+    if (bucket === undefined) this.buckets.set(key, (bucket = new TokenBucket(this.rate, now, this.capacity)));
     return bucket.take(now);
+  }
+  /** The key has spent everything it may for now (a key never seen has not). */
+  empty(key: string, now = Date.now()): boolean {
+    return this.buckets.get(key)?.empty(now) ?? false;
   }
   /** Forget every bucket that is full again; call every few seconds. */
   sweep(now = Date.now()): void {

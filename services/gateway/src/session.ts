@@ -86,15 +86,18 @@ export class Session implements RoomMember {
     });
   }
 
-  receive(text: string, bytes: number): void {
+  receive(text: string): void {
     this.lastSeen = Date.now();
     this.node.counters.framesIn++;
-    if (bytes > this.node.config.limits.maxFrameBytes) {
-      this.close(CLOSE.tooBig, 'frame exceeds maxFrameBytes');
-      return;
-    }
     if (!this.admit(text)) return;
     this.enqueue(() => this.handle(text));
+  }
+
+  /** A frame over maxFrameBytes (the transport does not even decode it). */
+  receiveOversize(): void {
+    this.lastSeen = Date.now();
+    this.node.counters.framesIn++;
+    this.close(CLOSE.tooBig, 'frame exceeds maxFrameBytes');
   }
 
   receiveBinary(): void {
@@ -115,7 +118,7 @@ export class Session implements RoomMember {
     // flood still earns does not break the run; a full second without a refusal does.
     if (this.rateLimitedSince === undefined || now - this.lastRefusedAt > 1000) this.rateLimitedSince = now;
     this.lastRefusedAt = now;
-    this.node.metrics.drops.labels('rate_limited').inc();
+    this.node.metrics.drops.of('rate_limited').inc();
     if (now - this.rateLimitedSince >= RATE_LIMIT_CLOSE_AFTER_MS) {
       this.close(CLOSE.policy, 'rate limit exceeded for 10 s');
       return false;
@@ -133,7 +136,7 @@ export class Session implements RoomMember {
     const parsed = parseClientFrame(text, this.node.config.limits.maxBodyBytes);
     if (!parsed.ok) return this.rejectBadInput(parsed.id, parsed.code, parsed.message);
     const { frame } = parsed;
-    this.node.metrics.framesIn.labels(frame.type).inc();
+    this.node.metrics.framesIn.of(frame.type).inc();
     const pipelined = pipeline(this, frame, parsed.bodyJson);
     if (pipelined) {
       // Issued to the bus now, in arrival order (one Redis connection runs commands in order, so seq
@@ -166,20 +169,21 @@ export class Session implements RoomMember {
   /** Bad input is answered, and the 20th within a minute closes the socket with 1008. */
   private rejectBadInput(id: string | undefined, code: ErrorCode, message: string): void {
     this.fail(id, code, message);
-    this.node.metrics.framesIn.labels('invalid').inc();
+    this.node.metrics.framesIn.of('invalid').inc();
     this.badFrames ??= new SlidingCounter(BAD_FRAME_BUDGET.windowMs);
     if (this.badFrames.hit() >= BAD_FRAME_BUDGET.count) this.close(CLOSE.policy, 'too many bad frames');
   }
 
   fail(id: string | undefined, code: ErrorCode, message: string): void {
-    this.node.metrics.errors.labels(code).inc();
+    this.node.metrics.errors.of(code).inc();
     this.send(out.error(id, code, message));
   }
 
-  /** Close with a close frame, counted by code. */
+  /** Close with a close frame, counted by code; a policy close is also a strike against the user. */
   close(code: number, reason: string): void {
     if (this.conn.closed) return;
-    this.node.metrics.closes.labels(String(code)).inc();
+    this.node.metrics.closes.of(String(code)).inc();
+    if (code === CLOSE.policy) this.node.policyCloses.take(this.user);
     this.conn.close(code, reason);
   }
 
@@ -191,7 +195,7 @@ export class Session implements RoomMember {
   send(frame: string): void {
     if (!this.conn.send(frame)) return;
     this.node.counters.framesOut++;
-    this.node.metrics.framesOut.labels(frameType(frame)).inc();
+    this.node.metrics.framesOut.of(frameType(frame)).inc();
   }
 
   private enqueue(task: Task): void {

@@ -193,6 +193,18 @@ describe('per-user budgets', () => {
     expect(third.frames[0]).toMatchObject({ type: 'welcome' });
     expect(fourth.frames[0]).toMatchObject({ type: 'welcome' });
   });
+  it('a user closed with 1008 too often is refused at the upgrade until it cools down; others are not', async () => {
+    await using node = await startNode({ POLICY_CLOSES_PER_MIN: '2' });
+    for (let strike = 0; strike < 2; strike++) {
+      await using c = await TestClient.connect(node.url, { user: 'vandal' });
+      for (let i = 0; i < 20; i++) c.sendRaw('not json');
+      expect((await c.closed).code).toBe(1008);
+    }
+    const refused = await TestClient.connect(node.url, { user: 'vandal' }).catch((err: { status: number }) => err);
+    expect(refused).toMatchObject({ status: 429 });
+    await using other = await TestClient.connect(node.url, { user: 'citizen' });
+    expect(await other.ok({ type: 'ping' })).toMatchObject({ type: 'pong' });
+  });
 });
 
 describe('keepalive and slow consumers', () => {

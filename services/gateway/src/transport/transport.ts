@@ -43,13 +43,17 @@ export type HttpHandler = (exchange: HttpExchange) => void | Promise<void>;
 export interface SocketHandlers<T> {
   upgrade(request: UpgradeRequest): Promise<UpgradeDecision<T>> | UpgradeDecision<T>;
   open(connection: Connection, accepted: T): void;
-  text(connection: Connection, text: string, bytes: number): void;
+  text(connection: Connection, text: string): void;
   binary(connection: Connection): void;
+  /** A frame (text or binary) over `maxFrameBytes`, handed over undecoded. */
+  oversize(connection: Connection): void;
   pong(connection: Connection): void;
   close(connection: Connection, code: number): void;
 }
 
 export interface TransportOptions {
+  /** Frames above this are not decoded: `oversize` is called instead. */
+  maxFrameBytes: number;
   /** Frames above this never reach JS: uWS cuts the socket (see uws.ts for why it is above the protocol limit). */
   hardFrameLimit: number;
   /** uWS's own per-socket send-buffer ceiling: past it the socket is cut, never silently skipped. */

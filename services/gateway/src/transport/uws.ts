@@ -184,8 +184,9 @@ export const createUwsTransport = <T>(handlers: SocketHandlers<T>, options: Tran
     },
     message: (ws, message, isBinary) => {
       const connection = ws.getUserData().connection!;
-      if (isBinary) handlers.binary(connection);
-      else handlers.text(connection, decoder.decode(message), message.byteLength);
+      if (message.byteLength > options.maxFrameBytes) handlers.oversize(connection);
+      else if (isBinary) handlers.binary(connection);
+      else handlers.text(connection, decoder.decode(message));
     },
     pong: (ws) => handlers.pong(ws.getUserData().connection!),
     close: (ws, code) => {
