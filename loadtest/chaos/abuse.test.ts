@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { TestClient, sleep } from '../../services/gateway/test/support/client.js';
-import { startNode, startScript } from '../../services/gateway/test/support/processes.js';
+import { startNode, startScript, type NodeProcess } from '../../services/gateway/test/support/processes.js';
 import { percentile, record, scale } from './support.js';
 
 const SECONDS = scale(4, 30);
@@ -28,24 +28,44 @@ const pingP99 = async (client: TestClient, ms: number) => {
   return percentile(rtts, 0.99);
 };
 
-it('hostile clients do not take a node down, grow its memory without bound, or slow a polite client', async () => {
-  await using node = await startNode({ RATE_PER_SEC: '200', MAX_CONNECTIONS_PER_USER: '100000' });
-  await using polite = await TestClient.connect(node.url, { user: 'polite' });
-  await polite.ok({ type: 'join', room: 'calm' });
-  const baseline = await pingP99(polite, 2000);
-  const rssBefore = await rss(node.http);
-  const env = { URL: node.url, PORT: String(node.port), ATTACKERS: String(ATTACKERS), SECONDS: String(SECONDS) };
-  await using abuser = startScript(ABUSER, { ...env, CYCLES: String(CYCLES) });
+interface AttackSummary {
+  connections: number;
+  refusedUpgrades: number;
+  frames: number;
+  cycles: number;
+  closeCodes: Record<string, number>;
+}
+
+/** Runs the attack against `target` for SECONDS while `probe` pings; the probe's p99 and the attack's summary. */
+const attackWhileProbing = async (target: NodeProcess, probe: TestClient) => {
+  await using abuser = startScript(ABUSER, {
+    URL: target.url,
+    PORT: String(target.port),
+    ATTACKERS: String(ATTACKERS),
+    SECONDS: String(SECONDS),
+    CYCLES: String(CYCLES),
+  });
   await abuser.line((l) => l === 'attacking');
   await sleep(500);
-  const underAttack = await pingP99(polite, SECONDS * 1000 - 1000);
-  const attack = JSON.parse(await abuser.line((l) => l.startsWith('{'))) as {
-    connections: number;
-    refusedUpgrades: number;
-    frames: number;
-    cycles: number;
-    closeCodes: Record<string, number>;
-  };
+  const p99 = await pingP99(probe, SECONDS * 1000 - 1000);
+  const attack = JSON.parse(await abuser.line((l) => l.startsWith('{'))) as AttackSummary;
+  return { p99, attack };
+};
+
+// Two bounds. Against the quiet node: 2×, or +10 ms, whichever is larger (a sub-ms p99 is noise here). And, since
+// attacker and node share this machine's two cores, against a control run: the same attack aimed at a decoy node
+// on the same machine while the polite client pings its own — what the machine's load alone costs the probe.
+// Aimed at the polite client's node instead, the p99 must stay within 2× of that control.
+it('hostile clients do not take a node down, grow its memory without bound, or slow a polite client', async () => {
+  const env = { RATE_PER_SEC: '200', MAX_CONNECTIONS_PER_USER: '100000' };
+  await using node = await startNode(env);
+  await using decoy = await startNode(env);
+  await using polite = await TestClient.connect(node.url, { user: 'polite' });
+  await polite.ok({ type: 'join', room: 'calm' });
+  const quiet = await pingP99(polite, 2000);
+  const control = await attackWhileProbing(decoy, polite);
+  const rssBefore = await rss(node.http);
+  const { p99: underAttack, attack } = await attackWhileProbing(node, polite);
   await sleep(1500);
   const rssAfter = await rss(node.http);
   const healthy = (await fetch(`${node.http}/healthz`)).status === 200;
@@ -58,7 +78,8 @@ it('hostile clients do not take a node down, grow its memory without bound, or s
     cycles: attack.cycles,
     closes1008: attack.closeCodes['1008'] ?? 0,
     closes1009: attack.closeCodes['1009'] ?? 0,
-    baselineP99Ms: +baseline.toFixed(2),
+    quietP99Ms: +quiet.toFixed(2),
+    controlP99Ms: +control.p99.toFixed(2),
     underAttackP99Ms: +underAttack.toFixed(2),
     healthy,
     rssGrowthMB: +((rssAfter - rssBefore) / 2 ** 20).toFixed(1),
@@ -67,9 +88,10 @@ it('hostile clients do not take a node down, grow its memory without bound, or s
   expect(await polite.ok({ type: 'echo', body: 'still here' })).toMatchObject({ body: 'still here' });
   expect(node.child.exitCode).toBeNull();
   expect(attack.connections).toBeGreaterThan(ATTACKERS); // the attack really ran, round after round
+  expect(control.attack.frames).toBeGreaterThan(attack.frames / 3); // the control was a comparable load
   expect(attack.closeCodes['1009']).toBeGreaterThan(0); // oversize frames closed as the protocol says
   expect(attack.closeCodes['1008']).toBeGreaterThan(0); // and the 20th bad frame within a minute
   expect(rssAfter - rssBefore).toBeLessThan(150 * 2 ** 20); // bounded: no per-attack leak
-  // a few-ms p99 is noise on a shared machine: allow 2× or +10 ms, whichever is larger
-  expect(underAttack).toBeLessThanOrEqual(Math.max(baseline * 2, baseline + 10));
-}, 120_000);
+  expect(underAttack).toBeLessThanOrEqual(Math.max(quiet * 2, quiet + 10));
+  expect(underAttack).toBeLessThanOrEqual(2 * control.p99);
+}, 150_000);
