@@ -5,6 +5,20 @@ import type { ClusterSnapshot } from './cluster-view.js';
 
 const page = readFileSync(new URL('../public/index.html', import.meta.url), 'utf8');
 
+/** Open event streams at most; past it /api/stream answers 503 (each costs a socket and a write per poll). */
+export const MAX_STREAMS = 1_000;
+/** A stream whose reader lets this much pile up is ended: an ops page is not worth unbounded memory. */
+const MAX_STREAM_BACKLOG = 1 << 20;
+
+/** The path of a request target, or undefined when it is not a URL at all (any bytes can arrive here). */
+const pathOf = (target: string | undefined): string | undefined => {
+  try {
+    return new URL(target ?? '/', 'http://dashboard').pathname;
+  } catch {
+    return undefined;
+  }
+};
+
 export class DashboardServer {
   readonly server: Server;
   private readonly streams = new Set<ServerResponse>();
@@ -12,8 +26,11 @@ export class DashboardServer {
 
   constructor(private readonly isReady: () => boolean) {
     this.server = createServer((req, res) => {
-      const path = new URL(req.url ?? '/', 'http://x').pathname;
-      if (req.method !== 'GET') return void res.writeHead(405).end();
+      const path = pathOf(req.url);
+      if (path === undefined) return void res.writeHead(400).end('bad request target\n');
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        return void res.writeHead(405, { allow: 'GET, HEAD' }).end('method not allowed: this API is read-only\n');
+      }
       switch (path) {
         case '/':
           return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
@@ -34,6 +51,7 @@ export class DashboardServer {
   }
 
   private stream(res: ServerResponse): void {
+    if (this.streams.size >= MAX_STREAMS) return void res.writeHead(503).end('too many open streams\n');
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     this.streams.add(res);
     res.on('close', () => this.streams.delete(res));
@@ -43,7 +61,10 @@ export class DashboardServer {
   publish(snapshot: ClusterSnapshot): void {
     this.latest = snapshot;
     const event = `data: ${JSON.stringify(snapshot)}\n\n`;
-    for (const res of this.streams) res.write(event);
+    for (const res of this.streams) {
+      if (res.writableLength > MAX_STREAM_BACKLOG) res.destroy();
+      else res.write(event);
+    }
   }
 
   close(): void {

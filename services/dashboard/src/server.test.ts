@@ -1,0 +1,68 @@
+// The dashboard's HTTP surface against bad input: odd targets, methods, a reader that never reads, a crowd.
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { ClusterSnapshot } from './cluster-view.js';
+import { DashboardServer, MAX_STREAMS } from './server.js';
+
+let server: DashboardServer;
+let base: string;
+let port: number;
+
+beforeAll(async () => {
+  server = new DashboardServer(() => true);
+  await new Promise<void>((resolve) => server.server.listen(0, '127.0.0.1', resolve));
+  port = (server.server.address() as AddressInfo).port;
+  base = `http://127.0.0.1:${port}`;
+});
+afterAll(() => server.close());
+
+/** One raw HTTP/1.1 request; the status line's code. */
+const raw = (request: string) =>
+  new Promise<number>((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(request));
+    let reply = '';
+    socket.on('data', (chunk) => {
+      reply += String(chunk);
+      const status = /^HTTP\/1\.1 (\d{3})/.exec(reply);
+      if (status) {
+        socket.destroy();
+        resolve(Number(status[1]));
+      }
+    });
+    socket.on('error', reject);
+  });
+
+it('answers every bad request with a clear status and keeps serving', async () => {
+  expect(await raw('GET http://[ HTTP/1.1\r\nHost: x\r\n\r\n')).toBe(400); // not a URL: must not throw
+  expect(await raw('GET /%zz HTTP/1.1\r\nHost: x\r\n\r\n')).toBe(404);
+  const post = await fetch(`${base}/api/cluster`, { method: 'POST', body: 'x' });
+  expect(post.status).toBe(405);
+  expect(post.headers.get('allow')).toBe('GET, HEAD');
+  expect(await post.text()).toMatch(/read-only/);
+  expect((await fetch(`${base}/nope`)).status).toBe(404);
+  expect((await fetch(`${base}/api/cluster`)).status).toBe(503); // no poll yet: said, not invented
+  expect((await fetch(`${base}/healthz`)).status).toBe(200);
+});
+
+it('ends a stream whose reader stopped reading, and refuses streams past MAX_STREAMS', async () => {
+  // A reader that never reads: its socket's backlog grows with every snapshot until the server drops it.
+  const stalled = connect(port, '127.0.0.1', () => stalled.write('GET /api/stream HTTP/1.1\r\nHost: x\r\n\r\n'));
+  stalled.pause();
+  const ended = new Promise<void>((resolve) => stalled.on('close', () => resolve()).on('error', () => resolve()));
+  await new Promise((r) => setTimeout(r, 100));
+  const big = { nodes: [], totals: {}, history: [], pad: 'x'.repeat(256 * 1024) } as unknown as ClusterSnapshot;
+  for (let i = 0; i < 200 && !stalled.destroyed; i++) {
+    server.publish(big);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  stalled.resume(); // lets the close be seen
+  await ended;
+
+  const open = await Promise.all(
+    Array.from({ length: MAX_STREAMS }, () => fetch(`${base}/api/stream`).then((res) => res)),
+  );
+  expect(open.every((res) => res.status === 200)).toBe(true);
+  expect((await fetch(`${base}/api/stream`)).status).toBe(503);
+  await Promise.all(open.map((res) => res.body?.cancel()));
+}, 30_000);
