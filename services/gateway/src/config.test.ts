@@ -15,7 +15,13 @@ describe('loadConfig', () => {
       heartbeatMs: 25_000,
       history: { size: 1000, ttlS: 86_400 },
       inbox: { size: 1000, ttlS: 604_800 },
+      maxConnectionsPerUser: 100,
+      userRatePerSec: 200,
+      userConnectsPerSec: 50,
+      policyClosesPerMin: 5,
     });
+    expect(loadConfig({ RATE_PER_SEC: '10' }).userRatePerSec).toBe(40); // follows RATE_PER_SEC unless set
+    expect(loadConfig({ RATE_PER_SEC: '10', USER_RATE_PER_SEC: '15' }).userRatePerSec).toBe(15);
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.limits)).toBe(true);
   });

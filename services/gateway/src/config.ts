@@ -38,7 +38,7 @@ const envSchema = z
     MAX_BODY_BYTES: int(DEFAULT_LIMITS.maxBodyBytes),
     RATE_PER_SEC: int(DEFAULT_LIMITS.ratePerSec),
     USER_RATE_PER_SEC: z.coerce.number().int().min(1).optional(),
-    USER_CONNECTS_PER_SEC: int(20),
+    USER_CONNECTS_PER_SEC: int(50),
     POLICY_CLOSES_PER_MIN: int(5),
     MAX_ROOMS: int(DEFAULT_LIMITS.maxRooms),
     MAX_BACKPRESSURE_BYTES: int(1_048_576, 1024),
