@@ -1,21 +1,39 @@
-// One vitest run over every package: unit tests beside the code, integration tests in test/.
+// One vitest run over every package: unit tests beside the code, integration tests in test/, then the chaos
+// scenarios. Integration files start real processes, so two files at a time suit a 2-core machine; the chaos
+// scenarios compare latencies against baselines, so they run after the rest, one at a time, on a quiet machine.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: [
-      'packages/*/src/**/*.test.ts',
-      'packages/*/test/**/*.test.ts',
-      'services/*/src/**/*.test.ts',
-      'services/*/test/**/*.test.ts',
-      'loadtest/*.test.ts',
-      'loadtest/chaos/*.test.ts',
-      'deploy/*.test.ts',
-    ],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // Integration files start real processes; two at a time suits a 2-core machine.
-    maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'suite',
+          include: [
+            'packages/*/src/**/*.test.ts',
+            'packages/*/test/**/*.test.ts',
+            'services/*/src/**/*.test.ts',
+            'services/*/test/**/*.test.ts',
+            'loadtest/*.test.ts',
+            'deploy/*.test.ts',
+          ],
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'chaos',
+          include: ['loadtest/chaos/*.test.ts'],
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });
