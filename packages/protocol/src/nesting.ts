@@ -28,7 +28,8 @@ export interface Pruned {
 export const pruneNesting = (text: string, max: number): Pruned | undefined => {
   if (!opensMoreThan(text, max)) return { text, deep: false };
   const parts: string[] = [];
-  let kept = 0;
+  let kept = 0; // text before this index is in `parts` already
+  let cutFrom = 0; // where the too-deep container being skipped opened
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -38,15 +39,15 @@ export const pruneNesting = (text: string, max: number): Pruned | undefined => {
       else if (c === QUOTE) inString = false;
     } else if (c === QUOTE) inString = true;
     else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
-      if (++depth <= max) continue;
-      const end = closingOf(text, i);
-      if (end === -1) return undefined;
-      parts.push(text.slice(kept, i), '[]');
-      kept = end + 1;
-      i = end;
-      depth--;
-    } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) depth--;
+      if (++depth === max + 1) cutFrom = i;
+    } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
+      if (depth-- === max + 1) {
+        parts.push(text.slice(kept, cutFrom), '[]');
+        kept = i + 1;
+      }
+    }
   }
+  if (depth > max) return undefined; // a too-deep container never closed
   if (parts.length === 0) return { text, deep: false };
   parts.push(text.slice(kept));
   return { text: parts.join(''), deep: true };
@@ -58,20 +59,4 @@ const opensMoreThan = (text: string, max: number): boolean => {
   for (let at = text.indexOf('['); at !== -1 && opens <= max; at = text.indexOf('[', at + 1)) opens++;
   for (let at = text.indexOf('{'); at !== -1 && opens <= max; at = text.indexOf('{', at + 1)) opens++;
   return opens > max;
-};
-
-/** Index of the bracket closing the container that opens at `start`, or -1. */
-const closingOf = (text: string, start: number): number => {
-  let depth = 0;
-  let inString = false;
-  for (let i = start; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
-    } else if (c === QUOTE) inString = true;
-    else if (c === OPEN_ARRAY || c === OPEN_OBJECT) depth++;
-    else if ((c === CLOSE_ARRAY || c === CLOSE_OBJECT) && --depth === 0) return i;
-  }
-  return -1;
 };

@@ -41,6 +41,7 @@ it('answers every bad request with a clear status and keeps serving', async () =
   expect(post.headers.get('allow')).toBe('GET, HEAD');
   expect(await post.text()).toMatch(/read-only/);
   expect((await fetch(`${base}/nope`)).status).toBe(404);
+  expect((await fetch(`${base}/api/stream`, { method: 'HEAD' })).status).toBe(200); // answered, not held open
   expect((await fetch(`${base}/api/cluster`)).status).toBe(503); // no poll yet: said, not invented
   expect((await fetch(`${base}/healthz`)).status).toBe(200);
 });

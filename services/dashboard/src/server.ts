@@ -39,7 +39,9 @@ export class DashboardServer {
             .writeHead(this.latest ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' })
             .end(JSON.stringify(this.latest ?? { error: 'no data yet' }));
         case '/api/stream':
-          return this.stream(res);
+          return req.method === 'HEAD'
+            ? void res.writeHead(200, { 'content-type': 'text/event-stream' }).end()
+            : this.stream(res);
         case '/healthz':
           return void res.writeHead(200).end('ok\n');
         case '/readyz':

@@ -40,4 +40,14 @@ describe('loadConfig', () => {
       expect(names).toEqual(expect.arrayContaining(['PORT', 'RATE_PER_SEC', 'REDIS_URL', 'AUTH_MODE']));
     }
   });
+  it('refuses bad per-user limits by name', () => {
+    const bad = { USER_RATE_PER_SEC: 'many', USER_CONNECTS_PER_SEC: '0', POLICY_CLOSES_PER_MIN: '-1' };
+    expect(() => loadConfig(bad)).toThrow(ConfigError);
+    try {
+      loadConfig(bad);
+    } catch (err) {
+      const names = (err as ConfigError).problems.map((p) => p.split(':')[0]);
+      expect(names).toEqual(['USER_RATE_PER_SEC', 'USER_CONNECTS_PER_SEC', 'POLICY_CLOSES_PER_MIN']);
+    }
+  });
 });
