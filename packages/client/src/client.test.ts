@@ -220,6 +220,21 @@ describe('ChorusClient', () => {
     expect(gateway.socket.url).toBe('ws://b/ws?token=token-2');
   });
 
+  it('backs off when fresh tokens are refused the same way (a 4001 loop)', async () => {
+    let n = 0;
+    const getToken = vi.fn(() => `token-${++n}`);
+    const client = make({ backoff: { baseMs: 1_000, maxMs: 30_000 } }, { getToken } as never);
+    await flush();
+    for (let i = 0; i < 6; i++) {
+      gateway.socket.welcome();
+      gateway.socket.drop(4001, 'token expired'); // closed again right after welcome
+      await vi.advanceTimersByTimeAsync(3_000);
+    }
+    // six refusals in 18 s: prompt retries would have fetched a token every 250 ms (~70 times)
+    expect(getToken.mock.calls.length).toBeLessThanOrEqual(5);
+    expect(client.state).toBe('reconnecting');
+  });
+
   it('closes when a token expires and the app gave no way to refresh it', async () => {
     const client = make({}, { token: 'fixed' } as never);
     await flush();

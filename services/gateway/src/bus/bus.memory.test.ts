@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryBus } from './bus.memory.js';
+
+const options = (now: () => number) => ({
+  history: { size: 100, ttlS: 60 },
+  inbox: { size: 100, ttlS: 600, unseenTtlS: 60 },
+  now,
+});
+const listener = { roomMessage: () => undefined, roomEvent: () => undefined, userMessage: () => undefined };
+
+describe('MemoryBus eviction', () => {
+  it('forgets rooms that were only read, and rooms and inboxes whose retention passed', async () => {
+    let t = 1_000_000;
+    const bus = new MemoryBus(options(() => t));
+    await bus.start(listener);
+    for (let i = 0; i < 2_000; i++) await bus.roomHistory(`unique${i}`, undefined, 50);
+    for (let i = 0; i < 50; i++) await bus.roomSince(`joined${i}`, 0);
+    await bus.publishRoom({ room: 'talk', user: 'u', key: undefined, msg: 'm', ts: t, tail: ',"x":1}' });
+    await bus.sendDm({ from: 'u', to: 'ghost', key: undefined, msg: 'd', ts: t, tail: ',"x":1}' });
+    t += 11_000;
+    bus.sweep();
+    expect(bus.footprint()).toEqual({ rooms: 1, inboxes: 1 });
+    t += 61_000; // past the history TTL and the never-seen inbox TTL
+    bus.sweep();
+    expect(bus.footprint()).toEqual({ rooms: 0, inboxes: 0 });
+    await bus.close();
+  });
+  it('keeps a subscribed room, and the inbox of a user who connected, for the full TTL', async () => {
+    let t = 1_000_000;
+    const bus = new MemoryBus(options(() => t));
+    await bus.start(listener);
+    await bus.subscribeRoom('live');
+    await bus.roomSince('live', undefined);
+    await bus.inbox('known'); // a connection reads its inbox
+    await bus.sendDm({ from: 'u', to: 'known', key: undefined, msg: 'd', ts: t, tail: ',"x":1}' });
+    t += 120_000;
+    bus.sweep();
+    expect(bus.footprint()).toEqual({ rooms: 1, inboxes: 1 });
+    expect((await bus.inbox('known')).length).toBe(1);
+    await bus.close();
+  });
+});
