@@ -8,6 +8,9 @@ import { RecentIds } from './recent-ids.js';
 import { Room, type RoomHost } from './room.js';
 import { OPEN, defaultSocketFactory, type SocketFactory, type SocketLike } from './socket.js';
 
+/** A 4001 this soon after `welcome` means the fresh token was refused too. */
+const TOKEN_REFUSED_AGAIN_MS = 10_000;
+
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
 export interface StateChange {
@@ -68,6 +71,9 @@ export class ChorusClient extends Emitter<ClientEvents> implements RoomHost {
   private readonly urls: string[];
   private urlIndex = 0;
   private attempt = 0;
+  /** Consecutive 4001 closes that came right after a welcome (see lost()). */
+  private tokenRefusals = 0;
+  private welcomedAt = 0;
   private nextId = 1;
   private readonly pending = new Map<string, Pending>();
   private outbox: Pending[] = [];
@@ -281,6 +287,7 @@ export class ChorusClient extends Emitter<ClientEvents> implements RoomHost {
   }
 
   private welcomed(frame: Frame): void {
+    this.welcomedAt = Date.now();
     this.user = frame.user as string;
     this.node = frame.node as string;
     this.heartbeatMs = (frame.heartbeatMs as number) ?? this.heartbeatMs;
@@ -338,8 +345,13 @@ export class ChorusClient extends Emitter<ClientEvents> implements RoomHost {
       this.credentials = { ...this.credentials, token: undefined };
     }
     this.transition('reconnecting', reason || `socket closed (${code})`, code);
-    const delay =
-      advice === 'reconnect-now' || advice === 'refresh-token'
+    // A fresh token refused at once the same way (expired on arrival, a clock far off, an identity provider
+    // handing out stale tokens) must not become a loop of token fetches: back off like any failure.
+    const refusedAgain = advice === 'refresh-token' && Date.now() - this.welcomedAt < TOKEN_REFUSED_AGAIN_MS;
+    if (advice === 'refresh-token' && !refusedAgain) this.tokenRefusals = 0;
+    const delay = refusedAgain
+      ? backoffDelay(this.tokenRefusals++, this.backoff, this.random)
+      : advice === 'reconnect-now' || advice === 'refresh-token'
         ? promptDelay(this.random)
         : backoffDelay(this.attempt++, this.backoff, this.random);
     this.urlIndex++; // the next attempt goes to the next url: the node that closed us may be gone

@@ -27,3 +27,8 @@ export const IDEMPOTENCY_TTL_MS = 120_000;
 export const BAD_FRAME_BUDGET = { count: 20, windowMs: 60_000 } as const;
 /** Rate limited continuously this long closes with 1008. */
 export const RATE_LIMIT_CLOSE_AFTER_MS = 10_000;
+/**
+ * Frames that read stored messages (`join` with `since`, `history`) cost one more rate-limit token per this
+ * many bytes they return, so no connection can make the bus read much for the price of one frame (§10.8).
+ */
+export const READ_BYTES_PER_TOKEN = 4_096;

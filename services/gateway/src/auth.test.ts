@@ -38,7 +38,9 @@ describe('RoomPolicy against hostile patterns', () => {
         .split('*')
         .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
         .join('.*');
-      expect(new RoomPolicy([pattern]).allows(room), `${pattern} ~ ${room}`).toBe(new RegExp(`^${source}$`, 's').test(room));
+      expect(new RoomPolicy([pattern]).allows(room), `${pattern} ~ ${room}`).toBe(
+        new RegExp(`^${source}$`, 's').test(room),
+      );
     }
   });
 });

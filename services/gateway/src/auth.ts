@@ -19,26 +19,44 @@ export type Authenticator = (query: URLSearchParams) => Promise<AuthResult>;
 export const CLOCK_TOLERANCE_S = 2;
 const MAX_PATTERNS = 256;
 
-/** A `rooms` claim: `*` matches any run of characters (the empty run, `.` and `:` included). */
+/**
+ * A `rooms` claim: `*` matches any run of characters (the empty run, `.` and `:` included). Patterns are
+ * matched without backtracking (a regex of many `.*` takes exponential time on a failing name, §10.8).
+ */
 export class RoomPolicy {
   private readonly exact = new Set<string>();
-  private readonly wildcards: RegExp[] = [];
+  private readonly wildcards: string[][] = [];
   constructor(patterns: readonly string[]) {
     for (const pattern of patterns) {
-      if (!pattern.includes('*')) this.exact.add(pattern);
-      else {
-        const source = pattern
-          .split('*')
-          .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-          .join('.*');
-        this.wildcards.push(new RegExp(`^${source}$`, 's'));
-      }
+      if (pattern.includes('*')) this.wildcards.push(pattern.split('*'));
+      else this.exact.add(pattern);
     }
   }
   allows(room: string): boolean {
-    return this.exact.has(room) || this.wildcards.some((re) => re.test(room));
+    return this.exact.has(room) || this.wildcards.some((parts) => globMatches(parts, room));
   }
 }
+
+/**
+ * `parts` is a pattern split on `*` (so at least two parts). The first part must be a prefix and the last a
+ * suffix; each middle part is taken at its leftmost place after the previous one. Leftmost is always safe
+ * (a later place leaves less room for what follows), so one pass decides: time linear in the name for a
+ * given pattern.
+ */
+const globMatches = (parts: readonly string[], name: string): boolean => {
+  const first = parts[0]!;
+  const last = parts[parts.length - 1]!;
+  if (name.length < first.length + last.length || !name.startsWith(first) || !name.endsWith(last)) return false;
+  let at = first.length;
+  const end = name.length - last.length;
+  for (let i = 1; i < parts.length - 1; i++) {
+    const part = parts[i]!;
+    const found = name.indexOf(part, at);
+    if (found === -1 || found + part.length > end) return false;
+    at = found + part.length;
+  }
+  return true;
+};
 
 const devAuthenticator: Authenticator = async (query) => {
   const user = query.get('user');
@@ -63,7 +81,14 @@ const jwtAuthenticator = (config: Config['auth']): Authenticator => {
     if (!token) return { reason: 'missing ?token=' };
     let payload;
     try {
-      ({ payload } = await jwtVerify(token, key, { algorithms, clockTolerance: CLOCK_TOLERANCE_S }));
+      ({ payload } = await jwtVerify(token, key, {
+        algorithms,
+        clockTolerance: CLOCK_TOLERANCE_S,
+        // A token without exp would never expire (§10.8); aud and iss pin tokens to this deployment.
+        requiredClaims: ['exp'],
+        audience: config.jwtAudience,
+        issuer: config.jwtIssuer,
+      }));
     } catch (err) {
       return { reason: `invalid token: ${(err as Error).message}` };
     }
@@ -84,7 +109,7 @@ const jwtAuthenticator = (config: Config['auth']): Authenticator => {
         user: payload.sub,
         name,
         rooms: rawRooms === undefined ? undefined : new RoomPolicy(rawRooms as string[]),
-        expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : undefined,
+        expiresAt: (payload.exp as number) * 1000, // required above
       },
     };
   };

@@ -30,6 +30,8 @@ const envSchema = z
     AUTH_MODE: z.enum(['dev', 'jwt']).optional(),
     JWT_SECRET: optionalText,
     JWKS_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    JWT_AUDIENCE: optionalText,
+    JWT_ISSUER: optionalText,
     ALLOWED_ORIGINS: optionalText,
     ADMIN_TOKEN: optionalText,
     MAX_CONNECTIONS: int(100_000),
@@ -47,6 +49,8 @@ const envSchema = z
     HISTORY_TTL_S: int(86_400),
     INBOX_SIZE: int(1_000),
     INBOX_TTL_S: int(604_800),
+    INBOX_UNSEEN_TTL_S: int(86_400),
+    DM_BYTES_PER_MIN: int(1_048_576),
     DRAIN_MS: int(10_000, 0),
     BUS_TIMEOUT_MS: int(5_000, 50),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -56,9 +60,25 @@ const envSchema = z
     if (env.MAX_BODY_BYTES > env.MAX_FRAME_BYTES) {
       ctx.addIssue({ code: 'custom', path: ['MAX_BODY_BYTES'], message: 'must not exceed MAX_FRAME_BYTES' });
     }
+    if (env.DM_BYTES_PER_MIN < env.MAX_BODY_BYTES) {
+      ctx.addIssue({ code: 'custom', path: ['DM_BYTES_PER_MIN'], message: 'must be at least MAX_BODY_BYTES' });
+    }
+    if (env.ADMIN_TOKEN !== undefined && isWellKnownToken(env.ADMIN_TOKEN)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ADMIN_TOKEN'],
+        message:
+          'is a well-known placeholder (or under 16 characters): set a random secret, e.g. `openssl rand -hex 32`',
+      });
+    }
   });
 
 export type Env = z.input<typeof envSchema>;
+
+/** Placeholders that example files ship and operators forget to change. */
+const WELL_KNOWN_TOKENS = ['change-me', 'changeme', 'change_me', 'admin', 'secret', 'password', 'token', 'test'];
+const isWellKnownToken = (token: string): boolean =>
+  WELL_KNOWN_TOKENS.includes(token.toLowerCase()) || token.length < 16;
 
 const toConfig = (env: z.output<typeof envSchema>) => ({
   port: env.PORT,
@@ -76,6 +96,8 @@ const toConfig = (env: z.output<typeof envSchema>) => ({
     mode: env.AUTH_MODE ?? (env.JWT_SECRET || env.JWKS_URL ? 'jwt' : 'dev'),
     jwtSecret: env.JWT_SECRET,
     jwksUrl: env.JWKS_URL,
+    jwtAudience: env.JWT_AUDIENCE,
+    jwtIssuer: env.JWT_ISSUER,
   },
   allowedOrigins: env.ALLOWED_ORIGINS
     ? new Set(
@@ -102,7 +124,9 @@ const toConfig = (env: z.output<typeof envSchema>) => ({
   maxBackpressureBytes: env.MAX_BACKPRESSURE_BYTES,
   heartbeatMs: env.HEARTBEAT_MS,
   history: { size: env.HISTORY_SIZE, ttlS: env.HISTORY_TTL_S },
-  inbox: { size: env.INBOX_SIZE, ttlS: env.INBOX_TTL_S },
+  inbox: { size: env.INBOX_SIZE, ttlS: env.INBOX_TTL_S, unseenTtlS: Math.min(env.INBOX_UNSEEN_TTL_S, env.INBOX_TTL_S) },
+  /** What one sender may store in other users' inboxes per minute on this node (§10.8). */
+  dmBytesPerMin: env.DM_BYTES_PER_MIN,
   drainMs: env.DRAIN_MS,
   busTimeoutMs: env.BUS_TIMEOUT_MS,
   logLevel: env.LOG_LEVEL,

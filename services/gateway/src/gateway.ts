@@ -1,8 +1,8 @@
 // Composition root of one node: transport + bus + sessions + HTTP, and its graceful drain.
 import { CLOSE } from '@chorus/protocol';
 import type { Logger } from 'pino';
-import { admit } from './admission.js';
-import { createAuthenticator, type Identity } from './auth.js';
+import { admit, type Admitted } from './admission.js';
+import { createAuthenticator } from './auth.js';
 import type { Bus } from './bus/bus.js';
 import type { Config } from './config.js';
 import { mountRoutes } from './http/routes.js';
@@ -26,12 +26,12 @@ const sessionOf = new WeakMap<object, Session>();
 export const startGateway = async (config: Config, bus: Bus, log: Logger): Promise<Gateway> => {
   // eslint-disable-next-line prefer-const -- the transport handlers close over the node built after it
   let node!: GatewayNode;
-  const transport = createUwsTransport<Identity>(
+  const transport = createUwsTransport<Admitted>(
     {
       upgrade: (request) => admit(node, request),
-      open: (conn, identity) => {
-        node.pendingUpgrades--;
-        const session = new Session(node, conn, identity);
+      open: (conn, admitted) => {
+        admitted.release();
+        const session = new Session(node, conn, admitted.identity);
         sessionOf.set(conn, session);
         node.sessions.set(session.connId, session);
         if (log.isLevelEnabled('debug')) session.log.debug('connected'); // a child logger per socket costs memory

@@ -38,6 +38,7 @@ export const startSweeps = (node: GatewayNode): (() => void) => {
     node.userFrames.sweep();
     node.userConnects.sweep();
     node.policyCloses.sweep();
+    node.dmBytes.sweep();
   }, 1000);
   return () => {
     clearInterval(heartbeat);

@@ -1,7 +1,8 @@
-// Entry point: parse config, refuse the pure-JS uWS fallback, start the node, drain on SIGTERM/SIGINT.
+// Entry point: parse config, refuse the pure-JS uWS fallback, start the node, drain on SIGTERM/SIGINT or a crash.
 import { ConfigError, loadConfig } from './config.js';
 import { createBus } from './bus/index.js';
 import { startGateway } from './gateway.js';
+import { exitOnFatalErrors } from './fatal.js';
 import { createLogger } from './log.js';
 import { uwsIsNative } from './transport/uws.js';
 
@@ -26,6 +27,13 @@ const main = async () => {
       process.exit(1);
     }
     log.warn(why);
+  }
+  if (config.auth.mode === 'dev' && config.redis) {
+    // A production-shaped deployment (a shared bus) that trusts `?user=`: anyone can be anyone.
+    log.warn(
+      'dev auth on a Redis bus: any client can claim any user id with ?user=. Set JWT_SECRET or JWKS_URL ' +
+        '(or AUTH_MODE=jwt) before exposing this node.',
+    );
   }
   const bus = createBus(config, log);
   let gateway;
@@ -52,8 +60,7 @@ const main = async () => {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception'));
-  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+  exitOnFatalErrors(process, log, () => gateway.drain(), config.drainMs + 10_000);
 };
 
 void main();

@@ -34,13 +34,15 @@ export class GatewayNode {
   readonly feeds: Feeds;
   readonly metrics: Metrics;
   draining = false;
-  /** Upgrades accepted but not yet open: they count against MAX_CONNECTIONS. */
-  pendingUpgrades = 0;
+  /** Upgrades from their first byte until open, refused or abandoned: they count against MAX_CONNECTIONS. */
+  upgradesInProgress = 0;
   /** What each user may spend on this node whatever its number of connections (swept by keepalive.ts). */
   readonly userFrames: KeyedBuckets;
   readonly userConnects: KeyedBuckets;
   /** 1008 closes per user: when spent, the user's upgrades are refused until one is earned back. */
   readonly policyCloses: KeyedBuckets;
+  /** Bytes of dms each sender may store in others' inboxes from this node, per minute (§10.8). */
+  readonly dmBytes: KeyedBuckets;
 
   constructor(
     readonly config: Config,
@@ -52,6 +54,7 @@ export class GatewayNode {
     this.userFrames = new KeyedBuckets(config.userRatePerSec);
     this.userConnects = new KeyedBuckets(config.userConnectsPerSec);
     this.policyCloses = new KeyedBuckets(config.policyClosesPerMin / 60, config.policyClosesPerMin);
+    this.dmBytes = new KeyedBuckets(config.dmBytesPerMin / 60, config.dmBytesPerMin);
     this.metrics = new Metrics(() => ({ ...this.stats(), busConnected: bus.connected }));
     const { deliveries, framesOut, deliverLatency } = this.metrics;
     const roomDeliveries = deliveries.of('room');

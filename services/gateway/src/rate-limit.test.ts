@@ -51,3 +51,17 @@ describe('SlidingCounter', () => {
     expect(counter.hit(2600)).toBe(1);
   });
 });
+
+describe('charging expensive work', () => {
+  it('puts a bucket into debt that it must earn back before the next frame', () => {
+    const bucket = new TokenBucket(10, 0);
+    bucket.charge(50, 0); // 20 held, 30 in debt
+    expect(bucket.take(0)).toBe(false);
+    expect(bucket.take(3_000)).toBe(false); // back to exactly 0
+    expect(bucket.take(3_100)).toBe(true);
+    const keyed = new KeyedBuckets(10);
+    keyed.charge('u', 25, 0);
+    expect(keyed.take('u', 0)).toBe(false);
+    expect(keyed.take('v', 0)).toBe(true);
+  });
+});

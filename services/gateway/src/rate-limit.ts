@@ -18,15 +18,20 @@ export class TokenBucket {
       this.refilledAt = now;
     }
   }
-  take(now = Date.now()): boolean {
+  take(now = Date.now(), cost = 1): boolean {
     this.refill(now);
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    if (this.tokens < cost) return false;
+    this.tokens -= cost;
     return true;
   }
   empty(now = Date.now()): boolean {
     this.refill(now);
     return this.tokens < 1;
+  }
+  /** Spend `tokens` more, into debt if need be: the bucket refuses until it has earned them back. */
+  charge(tokens: number, now = Date.now()): void {
+    this.refill(now);
+    this.tokens -= tokens;
   }
   /** Full again by `now`: indistinguishable from a new bucket, so it can be forgotten. */
   fullBy(now: number): boolean {
@@ -44,10 +49,16 @@ export class KeyedBuckets {
     private readonly rate: number,
     private readonly capacity = 2 * rate,
   ) {}
-  take(key: string, now = Date.now()): boolean {
+  take(key: string, now = Date.now(), cost = 1): boolean {
+    return this.bucket(key, now).take(now, cost);
+  }
+  charge(key: string, tokens: number, now = Date.now()): void {
+    this.bucket(key, now).charge(tokens, now);
+  }
+  private bucket(key: string, now: number): TokenBucket {
     let bucket = this.buckets.get(key);
     if (bucket === undefined) this.buckets.set(key, (bucket = new TokenBucket(this.rate, now, this.capacity)));
-    return bucket.take(now);
+    return bucket;
   }
   /** The key has spent everything it may for now (a key never seen has not). */
   empty(key: string, now = Date.now()): boolean {

@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import type { Identity } from './auth.js';
 import type { Member } from './bus/bus.js';
 import type { RoomMember } from './delivery/room-feed.js';
+import { ExpiryTimer } from './expiry.js';
 import { dispatch, pipeline } from './handlers/index.js';
 import { frameType } from './metrics.js';
 import type { GatewayNode } from './node.js';
@@ -43,7 +44,8 @@ export class Session implements RoomMember {
   /** Replies of pipelined frames still waiting for the bus, chained so replies leave in frame order. */
   private replies: Promise<void> | undefined;
   private inFlight = 0;
-  private expiryTimer: NodeJS.Timeout | undefined;
+  /** Only for connections whose credentials expire (JWT mode): memory per idle socket. */
+  private expiry: ExpiryTimer | undefined;
   private ended = false;
 
   constructor(
@@ -73,8 +75,8 @@ export class Session implements RoomMember {
     const { config } = this.node;
     this.send(out.welcome(this.connId, this.user, this.name, config.nodeId, config.heartbeatMs, config.limits));
     if (this.identity.expiresAt !== undefined) {
-      const delay = Math.max(0, this.identity.expiresAt - Date.now()) + 500; // inside the 2 s tolerance
-      this.expiryTimer = setTimeout(() => this.close(CLOSE.tokenExpired, 'token expired'), delay);
+      this.expiry = new ExpiryTimer(() => this.close(CLOSE.tokenExpired, 'token expired'));
+      this.expiry.arm(this.identity.expiresAt);
     }
     this.enqueue(async () => {
       try {
@@ -130,6 +132,13 @@ export class Session implements RoomMember {
       this.send(out.error(undefined, 'rate_limited', 'rate limit exceeded'));
     }
     return false;
+  }
+
+  /** Work that cost more than a frame (a large read) is paid for from the connection's and the user's budgets. */
+  charge(tokens: number): void {
+    if (tokens <= 0) return;
+    this.bucket.charge(tokens);
+    this.node.userFrames.charge(this.user, tokens);
   }
 
   private async handle(text: string): Promise<void> {
@@ -222,7 +231,7 @@ export class Session implements RoomMember {
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    clearTimeout(this.expiryTimer);
+    this.expiry?.clear();
     const member = this.member;
     for (const room of this.rooms.keys()) {
       this.node.feeds.existingRoom(room)?.leave(this);

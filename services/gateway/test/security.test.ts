@@ -8,9 +8,10 @@ import { startNode, startRedis } from './support/processes.js';
 
 const secret = 'security-test-secret-long-enough-for-hs256';
 const now = () => Math.floor(Date.now() / 1000);
-const sign = (claims: Record<string, unknown>, exp: number | undefined = now() + 60) => {
+/** `exp: null` signs a token without exp. */
+const sign = (claims: Record<string, unknown>, exp: number | null = now() + 60) => {
   const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' });
-  if (exp !== undefined) jwt.setExpirationTime(exp);
+  if (exp !== null) jwt.setExpirationTime(exp);
   return jwt.sign(new TextEncoder().encode(secret));
 };
 const refusal = (url: string, options: Parameters<typeof TestClient.connect>[1]) =>
@@ -32,7 +33,9 @@ describe('1: tokens valid for longer than setTimeout can wait', () => {
   it('a token valid for 30 days or a year is not closed at once', async () => {
     await using node = await startNode({ JWT_SECRET: secret });
     for (const days of [25, 30, 365]) {
-      await using c = await TestClient.connect(node.url, { token: await sign({ sub: `long${days}` }, now() + days * 86_400) });
+      await using c = await TestClient.connect(node.url, {
+        token: await sign({ sub: `long${days}` }, now() + days * 86_400),
+      });
       await sleep(300);
       expect((await c.request({ type: 'ping' })).type, `${days} days`).toBe('pong');
     }
@@ -49,6 +52,7 @@ describe('2: the cost of one frame is bounded', () => {
       await using c = await TestClient.connect(node.url, { user: 'reader' });
       const first = await c.ok({ type: 'join', room: 'big' });
       for (let i = 0; i < 20; i++) await c.ok({ type: 'send', room: 'big', body: i });
+      await using d = await TestClient.connect(node.url, { user: 'reader2' }); // (its inbox read is an XRANGE)
       const before = await commandCalls(probe, 'xrange');
       const wrongEpoch = await c.ok({ type: 'join', room: 'big', since: 0, epoch: 'not-the-epoch' });
       expect(wrongEpoch).toMatchObject({ seq: 20, recovered: false });
@@ -56,8 +60,9 @@ describe('2: the cost of one frame is bounded', () => {
       expect(again).toMatchObject({ seq: 20 });
       expect(await commandCalls(probe, 'xrange')).toBe(before);
       // and a join with since on a fresh connection does read, and replays
-      await using d = await TestClient.connect(node.url, { user: 'reader2' });
-      expect(await d.ok({ type: 'join', room: 'big', since: 10, epoch: first.epoch })).toMatchObject({ recovered: true });
+      expect(await d.ok({ type: 'join', room: 'big', since: 10, epoch: first.epoch })).toMatchObject({
+        recovered: true,
+      });
       expect((await d.collect((f) => f.type === 'message', 10)).map((f) => f.seq)).toEqual([
         11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
       ]);
@@ -89,12 +94,15 @@ describe('2: the cost of one frame is bounded', () => {
 
 describe('3: one sender cannot fill other users inboxes', () => {
   it('past DM_BYTES_PER_MIN a dm gets rate_limited', async () => {
-    await using node = await startNode({ DM_BYTES_PER_MIN: '10000' });
+    await using node = await startNode({ DM_BYTES_PER_MIN: '10000', MAX_BODY_BYTES: '4096' });
     await using mallory = await TestClient.connect(node.url, { user: 'mallory' });
     const body = 'y'.repeat(4_000);
     expect((await mallory.request({ type: 'dm', to: 'v1', body })).type).toBe('ack');
     expect((await mallory.request({ type: 'dm', to: 'v2', body })).type).toBe('ack');
-    expect(await mallory.request({ type: 'dm', to: 'v3', body })).toMatchObject({ type: 'error', code: 'rate_limited' });
+    expect(await mallory.request({ type: 'dm', to: 'v3', body })).toMatchObject({
+      type: 'error',
+      code: 'rate_limited',
+    });
     await using other = await TestClient.connect(node.url, { user: 'honest' });
     expect((await other.request({ type: 'dm', to: 'v3', body })).type).toBe('ack');
   });
@@ -122,14 +130,14 @@ describe('4: aud, iss and exp', () => {
     const good = { sub: 'ok', aud: 'chat', iss: 'https://id.example' };
     await using c = await TestClient.connect(node.url, { token: await sign(good) });
     expect(c.frames[0]).toMatchObject({ type: 'welcome', user: 'ok' });
-    expect(await refusal(node.url, { token: await sign(good, undefined) })).toBe(401);
+    expect(await refusal(node.url, { token: await sign(good, null) })).toBe(401);
     expect(await refusal(node.url, { token: await sign({ ...good, aud: 'billing' }) })).toBe(401);
     expect(await refusal(node.url, { token: await sign({ ...good, iss: 'https://evil.example' }) })).toBe(401);
     expect(await refusal(node.url, { token: await sign({ sub: 'ok' }) })).toBe(401);
   });
   it('without JWT_AUDIENCE a token still needs exp', async () => {
     await using node = await startNode({ JWT_SECRET: secret });
-    expect(await refusal(node.url, { token: await sign({ sub: 'forever' }, undefined) })).toBe(401);
+    expect(await refusal(node.url, { token: await sign({ sub: 'forever' }, null) })).toBe(401);
   });
 });
 
@@ -200,7 +208,8 @@ describe('refused upgrades and unsafe deployments', () => {
     await sleep(100);
     const refused = node.logs.filter((l) => l.includes('upgrade refused'));
     expect(refused).toHaveLength(2);
-    for (const line of refused) expect(JSON.parse(line)).toMatchObject({ address: expect.stringMatching(/127\.0\.0\.1/) });
+    for (const line of refused)
+      expect(JSON.parse(line)).toMatchObject({ address: expect.stringMatching(/127\.0\.0\.1/) });
     expect(refused.map((l) => JSON.parse(l).status as number).sort()).toEqual([401, 403]);
     expect(node.logs.join('\n')).not.toContain(token);
     expect(node.logs.join('\n')).not.toContain(token.split('.')[2]!);

@@ -2,23 +2,24 @@
 import { nanoid } from 'nanoid';
 import { IDEMPOTENCY_TTL_MS, type PresenceUser } from '@chorus/protocol';
 import { DM_HEAD, MESSAGE_HEAD, sequenced } from '../outbound.js';
-import type {
-  Bus,
-  BusListener,
-  DmDraft,
-  Member,
-  NodeAnnouncement,
-  Outcome,
-  Reply,
-  RoomDraft,
-  RoomRead,
-  RoomState,
-  StoredFrame,
+import {
+  isComplete,
+  type Bus,
+  type BusListener,
+  type DmDraft,
+  type Member,
+  type NodeAnnouncement,
+  type Outcome,
+  type Reply,
+  type RoomDraft,
+  type RoomRead,
+  type RoomState,
+  type StoredFrame,
 } from './bus.js';
 
 export interface RetentionOptions {
   history: { size: number; ttlS: number };
-  inbox: { size: number; ttlS: number };
+  inbox: { size: number; ttlS: number; unseenTtlS: number };
   now?: () => number;
 }
 
@@ -35,6 +36,9 @@ interface Inbox {
   seq: number;
   confirmed: number;
   log: Entry[];
+  /** The user has connected: the inbox is kept for the full inbox TTL, not the never-seen one. */
+  seen: boolean;
+  touchedAt: number;
 }
 interface Claim {
   expiresAt: number;
@@ -90,18 +94,24 @@ export class MemoryBus implements Bus {
     });
   }
 
-  async roomSince(name: string, since: number | undefined): Promise<RoomRead> {
+  async roomSince(name: string, since: number | undefined, epoch?: string): Promise<RoomRead> {
     const room = this.room(name);
     if (since === undefined) return { epoch: room.epoch, seq: room.seq, messages: [], complete: true };
-    const retained = this.retained(room.log, this.options.history.ttlS);
-    const messages = retained.filter((m) => m.seq > since).map(strip);
-    const firstWanted = since + 1;
-    const complete =
-      since <= room.seq && (since === room.seq || (messages.length > 0 && messages[0]!.seq === firstWanted));
-    return { epoch: room.epoch, seq: room.seq, messages, complete };
+    const readable = epoch === undefined || epoch === room.epoch;
+    const messages = readable
+      ? this.retained(room.log, this.options.history.ttlS)
+          .filter((m) => m.seq > since)
+          .map(strip)
+      : [];
+    const read = { epoch: room.epoch, seq: room.seq, messages };
+    return { ...read, complete: isComplete(read, since, epoch) };
   }
 
-  async roomHistory(name: string, before: number | undefined, limit: number) {
+  async roomHistory(
+    name: string,
+    before: number | undefined,
+    limit: number,
+  ): Promise<RoomState & { messages: StoredFrame[] }> {
     const room = this.room(name);
     const retained = this.retained(room.log, this.options.history.ttlS);
     const eligible = before === undefined ? retained : retained.filter((m) => m.seq < before);
@@ -114,6 +124,7 @@ export class MemoryBus implements Bus {
       const seq = ++inbox.seq;
       const frame = sequenced(DM_HEAD, seq, draft.tail);
       inbox.log.push({ seq, frame, ts: draft.ts });
+      inbox.touchedAt = this.now();
       if (inbox.log.length > this.options.inbox.size) inbox.log.shift(); // a full inbox drops its oldest
       const online = this.userSubs.has(draft.to);
       if (online) this.listener?.userMessage(draft.to, seq, frame);
@@ -121,9 +132,11 @@ export class MemoryBus implements Bus {
     });
   }
 
+  /** A connection opens its inbox: the user is seen from now on. */
   async inbox(user: string): Promise<StoredFrame[]> {
-    const inbox = this.inboxes.get(user);
-    if (!inbox) return [];
+    const inbox = this.inbox_(user);
+    inbox.seen = true;
+    inbox.touchedAt = this.now();
     return this.retained(inbox.log, this.options.inbox.ttlS).map(strip);
   }
 
@@ -201,7 +214,7 @@ export class MemoryBus implements Bus {
 
   private inbox_(user: string): Inbox {
     let inbox = this.inboxes.get(user);
-    if (!inbox) this.inboxes.set(user, (inbox = { seq: 0, confirmed: 0, log: [] }));
+    if (!inbox) this.inboxes.set(user, (inbox = { seq: 0, confirmed: 0, log: [], seen: false, touchedAt: this.now() }));
     return inbox;
   }
 
@@ -215,10 +228,29 @@ export class MemoryBus implements Bus {
     return false;
   }
 
-  private sweep() {
+  /**
+   * Forgets what Redis would have expired (§10.8: nothing a client does may grow this bus for good): rooms
+   * past their history TTL, rooms that never had a message and no subscriber (reads of made-up names),
+   * inboxes past their TTL (the never-seen TTL for users who never connected), and stale idempotency keys.
+   */
+  sweep(): void {
     const now = this.now();
     for (const [id, claim] of this.claims) if (claim.expiresAt <= now) this.claims.delete(id);
-    for (const inbox of this.inboxes.values()) inbox.log = this.retained(inbox.log, this.options.inbox.ttlS);
+    const historyTtlMs = this.options.history.ttlS * 1000;
+    for (const [name, room] of this.rooms) {
+      if (this.roomSubs.has(name)) continue;
+      if (room.seq === 0 || now - room.touchedAt > historyTtlMs) this.rooms.delete(name);
+    }
+    for (const [user, inbox] of this.inboxes) {
+      const ttlS = inbox.seen ? this.options.inbox.ttlS : this.options.inbox.unseenTtlS;
+      if (now - inbox.touchedAt > ttlS * 1000 && !this.userSubs.has(user)) this.inboxes.delete(user);
+      else inbox.log = this.retained(inbox.log, this.options.inbox.ttlS);
+    }
+  }
+
+  /** How many rooms and inboxes this bus holds (what the sweep bounds). */
+  footprint(): { rooms: number; inboxes: number } {
+    return { rooms: this.rooms.size, inboxes: this.inboxes.size };
   }
 }
 

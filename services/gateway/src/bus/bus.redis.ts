@@ -5,18 +5,19 @@ import { nanoid } from 'nanoid';
 import type { Logger } from 'pino';
 import { IDEMPOTENCY_TTL_MS, ProtocolError, type PresenceUser } from '@chorus/protocol';
 import { DM_HEAD, MESSAGE_HEAD } from '../outbound.js';
-import type {
-  Bus,
-  BusListener,
-  DmDraft,
-  Member,
-  NodeAnnouncement,
-  Outcome,
-  Reply,
-  RoomDraft,
-  RoomRead,
-  RoomState,
-  StoredFrame,
+import {
+  isComplete,
+  type Bus,
+  type BusListener,
+  type DmDraft,
+  type Member,
+  type NodeAnnouncement,
+  type Outcome,
+  type Reply,
+  type RoomDraft,
+  type RoomRead,
+  type RoomState,
+  type StoredFrame,
 } from './bus.js';
 import { nodeKeys, parseChannel, roomKeys, userKeys } from './keys.js';
 
@@ -26,23 +27,43 @@ export interface RedisBusOptions {
   prefix: string;
   node: string;
   history: { size: number; ttlS: number };
-  inbox: { size: number; ttlS: number };
+  inbox: { size: number; ttlS: number; unseenTtlS: number };
   timeoutMs: number;
 }
 
-const SCRIPTS = ['publish-room', 'read-room', 'send-dm', 'confirm-inbox', 'presence-join', 'presence-leave'] as const;
+const SCRIPTS = [
+  'publish-room',
+  'read-room',
+  'send-dm',
+  'open-inbox',
+  'confirm-inbox',
+  'presence-join',
+  'presence-leave',
+] as const;
 type ScriptName = (typeof SCRIPTS)[number];
 const scriptSource = (name: ScriptName) =>
   readFileSync(new URL(`../../src/bus/scripts/${name}.lua`, import.meta.url), 'utf8');
 
 type Client = Redis | Cluster;
+/** A reaper's lock on a dead node, renewed after every batch of rooms. */
+const REAPER_LOCK_MS = 10_000;
+const REAP_BATCH = 200;
 type Scripted = Client & Record<ScriptName, (...args: Array<string | number>) => Promise<unknown>>;
 type StreamEntry = [id: string, fields: string[]];
 
-const unavailable = (err: unknown): ProtocolError =>
-  err instanceof ProtocolError
-    ? err
-    : new ProtocolError('unavailable', `bus: ${(err as Error).message ?? String(err)}`);
+/**
+ * What a failed bus call tells the client. Redis refusing a command or a script (a ReplyError) is a bug of
+ * ours: `internal`, logged, its text withheld (§10.8). Anything else (no link, a timeout) is `unavailable`.
+ */
+const busError = (err: unknown, log: Logger): ProtocolError => {
+  if (err instanceof ProtocolError) return err;
+  if (err instanceof Error && err.name === 'ReplyError') {
+    log.error({ err }, 'redis refused a command');
+    return new ProtocolError('internal');
+  }
+  log.debug({ err }, 'bus call failed');
+  return new ProtocolError('unavailable');
+};
 
 export class RedisBus implements Bus {
   readonly kind = 'redis';
@@ -53,6 +74,8 @@ export class RedisBus implements Bus {
   private readonly sharded: '1' | '0';
   private wasReady = false;
   private lastConnected = false;
+  /** Rooms with members on this node, and whether the node's room set records them yet. */
+  private readonly localRooms = new Map<string, { members: number; recorded: Promise<unknown> }>();
 
   constructor(
     private readonly options: RedisBusOptions,
@@ -164,7 +187,7 @@ export class RedisBus implements Bus {
         await (op === 'subscribe' ? this.sub.ssubscribe(channel) : this.sub.sunsubscribe(channel));
       else await (op === 'subscribe' ? this.sub.subscribe(channel) : this.sub.unsubscribe(channel));
     } catch (err) {
-      throw unavailable(err);
+      throw busError(err, this.log);
     }
   }
 
@@ -203,14 +226,21 @@ export class RedisBus implements Bus {
         draft.key === undefined ? '0' : '1',
         keys.channel,
         this.sharded,
+        IDEMPOTENCY_TTL_MS,
       ),
     );
   }
 
-  private async readRoom(room: string, mode: 'since' | 'before' | 'state', at: number | undefined, count: number) {
+  private async readRoom(
+    room: string,
+    mode: 'since' | 'before' | 'state',
+    at: number | undefined,
+    count: number,
+    epoch = '',
+  ) {
     const keys = roomKeys(this.options.prefix, room);
     try {
-      const [epoch, seq, entries] = (await this.cmd['read-room'](
+      const [currentEpoch, seq, entries] = (await this.cmd['read-room'](
         2,
         keys.meta,
         keys.log,
@@ -219,18 +249,18 @@ export class RedisBus implements Bus {
         mode,
         at === undefined ? '' : at,
         count,
+        epoch,
       )) as [string, number, StreamEntry[]];
-      return { epoch, seq: Number(seq), messages: this.retained(entries, this.options.history.ttlS) };
+      return { epoch: currentEpoch, seq: Number(seq), messages: this.retained(entries, this.options.history.ttlS) };
     } catch (err) {
-      throw unavailable(err);
+      throw busError(err, this.log);
     }
   }
 
-  async roomSince(room: string, since: number | undefined): Promise<RoomRead> {
+  async roomSince(room: string, since: number | undefined, epoch?: string): Promise<RoomRead> {
     if (since === undefined) return { ...(await this.readRoom(room, 'state', undefined, 0)), complete: true };
-    const read = await this.readRoom(room, 'since', since, this.options.history.size);
-    const complete = since <= read.seq && (since === read.seq || read.messages[0]?.seq === since + 1);
-    return { ...read, complete };
+    const read = await this.readRoom(room, 'since', since, this.options.history.size, epoch);
+    return { ...read, complete: isComplete(read, since, epoch) };
   }
 
   async roomHistory(
@@ -263,6 +293,8 @@ export class RedisBus implements Bus {
         draft.key === undefined ? '0' : '1',
         keys.channel,
         this.sharded,
+        this.options.inbox.unseenTtlS * 1000,
+        IDEMPOTENCY_TTL_MS,
       ),
     );
   }
@@ -270,14 +302,16 @@ export class RedisBus implements Bus {
   async inbox(user: string): Promise<StoredFrame[]> {
     const keys = userKeys(this.options.prefix, user);
     try {
-      const [confirmed, entries] = await Promise.all([
-        this.cmd.hget(keys.inbox, 'confirmed'),
-        this.cmd.xrange(keys.log, '-', '+') as Promise<StreamEntry[]>,
-      ]);
-      const floor = Number(confirmed ?? 0);
+      const [confirmed, entries] = (await this.cmd['open-inbox'](
+        2,
+        keys.inbox,
+        keys.log,
+        this.options.inbox.ttlS * 1000,
+      )) as [string, StreamEntry[]];
+      const floor = Number(confirmed);
       return this.retained(entries, this.options.inbox.ttlS).filter((m) => m.seq > floor);
     } catch (err) {
-      throw unavailable(err);
+      throw busError(err, this.log);
     }
   }
 
@@ -286,7 +320,7 @@ export class RedisBus implements Bus {
     try {
       return Number(await this.cmd['confirm-inbox'](2, keys.inbox, keys.log, upTo));
     } catch (err) {
-      throw unavailable(err);
+      throw busError(err, this.log);
     }
   }
 
@@ -313,7 +347,7 @@ export class RedisBus implements Bus {
       const [fresh, reply] = (await run()) as [number, string];
       return { reply: JSON.parse(reply) as Reply, duplicate: Number(fresh) === 0 };
     } catch (err) {
-      throw unavailable(err);
+      throw busError(err, this.log);
     }
   }
 
@@ -337,10 +371,11 @@ export class RedisBus implements Bus {
 
   async presenceJoin(room: string, member: Member, joinedFrame: string): Promise<void> {
     const keys = roomKeys(this.options.prefix, room);
+    const local = this.holdLocalRoom(room);
     try {
       // Recorded first, so a reaper that finds this node dead always knows where to look.
-      await this.cmd.sadd(this.registry.rooms(member.node), room);
-      await this.cmd['presence-join'](
+      await local.recorded;
+      const added = await this.cmd['presence-join'](
         2,
         keys.members,
         keys.users,
@@ -351,31 +386,67 @@ export class RedisBus implements Bus {
         `e|${member.conn}|${joinedFrame}`,
         this.sharded,
       );
+      if (Number(added) === 0) this.releaseLocalRoom(room); // already present: counted once
     } catch (err) {
-      throw unavailable(err);
+      this.releaseLocalRoom(room);
+      throw busError(err, this.log);
     }
   }
 
   async presenceLeave(room: string, member: Member, _leftFrame: string): Promise<void> {
-    await this.removePresence(room, `${member.node}:${member.conn}`, 'one', member.conn);
+    const removed = await this.removePresence(room, `${member.node}:${member.conn}`, 'one', member.conn);
+    if (removed > 0) this.releaseLocalRoom(room);
   }
 
-  private async removePresence(room: string, keyOrPrefix: string, mode: 'one' | 'node', origin: string) {
+  /**
+   * The node's room set in Redis lists exactly the rooms this node has members in (a reaper reads it when the
+   * node dies): added before the first local member's presence entry, removed after the last one's is gone.
+   * Both go to the registry's one slot on one connection, so an add issued after a removal lands after it.
+   */
+  private holdLocalRoom(room: string): { members: number; recorded: Promise<unknown> } {
+    let local = this.localRooms.get(room);
+    if (!local) {
+      local = { members: 0, recorded: this.cmd.sadd(this.registry.rooms(this.options.node), room) };
+      local.recorded.catch(() => undefined); // awaited by each join; a failure surfaces there
+      this.localRooms.set(room, local);
+    }
+    local.members++;
+    return local;
+  }
+
+  private releaseLocalRoom(room: string): void {
+    const local = this.localRooms.get(room);
+    if (!local || --local.members > 0) return;
+    this.localRooms.delete(room);
+    this.cmd
+      .srem(this.registry.rooms(this.options.node), room)
+      .catch((err: unknown) => this.log.debug({ err, room }, 'room set removal failed; the reaper covers it'));
+  }
+
+  /** Returns how many connections were removed. */
+  private async removePresence(
+    room: string,
+    keyOrPrefix: string,
+    mode: 'one' | 'node',
+    origin: string,
+  ): Promise<number> {
     const keys = roomKeys(this.options.prefix, room);
     try {
-      await this.cmd['presence-leave'](
-        2,
-        keys.members,
-        keys.users,
-        keyOrPrefix,
-        mode,
-        keys.channel,
-        origin,
-        `{"type":"user_left","room":${JSON.stringify(room)},"user":`,
-        this.sharded,
+      return Number(
+        await this.cmd['presence-leave'](
+          2,
+          keys.members,
+          keys.users,
+          keyOrPrefix,
+          mode,
+          keys.channel,
+          origin,
+          `{"type":"user_left","room":${JSON.stringify(room)},"user":`,
+          this.sharded,
+        ),
       );
     } catch (err) {
-      throw unavailable(err);
+      throw busError(err, this.log);
     }
   }
 
@@ -384,7 +455,7 @@ export class RedisBus implements Bus {
     try {
       members = await this.cmd.hgetall(roomKeys(this.options.prefix, room).members);
     } catch (err) {
-      throw unavailable(err);
+      throw busError(err, this.log);
     }
     const byUser = new Map<string, PresenceUser>();
     for (const value of Object.values(members)) {
@@ -422,18 +493,26 @@ export class RedisBus implements Bus {
     for (const node of known) {
       if (node === this.options.node) continue;
       if ((await this.cmd.exists(this.registry.lease(node))) === 1) continue;
-      const locked = await this.cmd.set(this.registry.reaper(node), this.options.node, 'PX', 10_000, 'NX');
-      if (locked !== 'OK') continue;
+      const lock = this.registry.reaper(node);
+      if ((await this.cmd.set(lock, this.options.node, 'PX', REAPER_LOCK_MS, 'NX')) !== 'OK') continue;
       this.log.warn({ deadNode: node }, 'node lease expired; removing its presence');
-      await this.reap(node);
+      // Renewed after each batch: a long reap must not lose its lock and be started again elsewhere.
+      await this.reap(node, () => this.cmd.pexpire(lock, REAPER_LOCK_MS));
       await this.cmd.zrem(this.registry.known, node);
     }
   }
 
-  private async reap(node: string): Promise<void> {
-    const rooms = await this.cmd.smembers(this.registry.rooms(node));
-    for (const room of rooms) await this.removePresence(room, `${node}:`, 'node', '-');
-    await this.cmd.del(this.registry.rooms(node));
+  /** Clears a node's presence from every room it had members in, a batch of rooms at a time. */
+  private async reap(node: string, renew: () => Promise<unknown> = async () => undefined): Promise<void> {
+    const set = this.registry.rooms(node);
+    let cursor = '0';
+    do {
+      const [next, rooms] = await this.cmd.sscan(set, cursor, 'COUNT', REAP_BATCH);
+      cursor = next;
+      await Promise.all(rooms.map((room) => this.removePresence(room, `${node}:`, 'node', '-')));
+      await renew();
+    } while (cursor !== '0');
+    await this.cmd.del(set);
   }
 
   async close(): Promise<void> {

@@ -59,6 +59,19 @@ export interface RoomRead extends RoomState {
   complete: boolean;
 }
 
+/**
+ * Whether a read after `since` holds every message up to the latest seq: the reader's epoch (when given) is
+ * the room's, `since` is not past the latest seq, and retention kept the first message wanted.
+ */
+export const isComplete = (
+  read: RoomState & { messages: readonly StoredFrame[] },
+  since: number,
+  epoch: string | undefined,
+): boolean =>
+  (epoch === undefined || epoch === read.epoch) &&
+  since <= read.seq &&
+  (since === read.seq || read.messages[0]?.seq === since + 1);
+
 export interface Member {
   node: string;
   conn: string;
@@ -99,8 +112,11 @@ export interface Bus {
 
   /** Idempotency claim → seq → store → publish, as one step. */
   publishRoom(draft: RoomDraft): Promise<Outcome>;
-  /** The room's epoch and latest seq (creating the epoch of a new room), and the messages after `since`. */
-  roomSince(room: string, since: number | undefined): Promise<RoomRead>;
+  /**
+   * The room's epoch and latest seq (creating the epoch of a new room), and the messages after `since`.
+   * Given the reader's `epoch`, nothing is read when it is not the room's: it could not be replayed (§10.8).
+   */
+  roomSince(room: string, since: number | undefined, epoch?: string): Promise<RoomRead>;
   /** The latest `limit` retained messages with seq < `before`, ascending. */
   roomHistory(
     room: string,

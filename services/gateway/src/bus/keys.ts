@@ -1,5 +1,11 @@
 // Redis key and channel names. Hash tags keep everything about one room (or one user) in one cluster slot.
 
+/**
+ * One user's idempotency key as one key part. Both may contain `:`, so the user id is length-prefixed:
+ * user `a` with key `b:c` and user `a:b` with key `c` must never meet (§10.8).
+ */
+const requester = (user: string, key: string) => `${user.length}:${user}:${key}`;
+
 export const roomKeys = (prefix: string, room: string) => {
   const tag = `${prefix}:{r:${room}}`;
   return {
@@ -8,7 +14,7 @@ export const roomKeys = (prefix: string, room: string) => {
     log: `${tag}:log`,
     members: `${tag}:members`,
     users: `${tag}:users`,
-    idem: (user: string, key: string) => `${tag}:idem:${user}:${key}`,
+    idem: (user: string, key: string) => `${tag}:idem:${requester(user, key)}`,
   };
 };
 
@@ -21,7 +27,7 @@ export const userKeys = (prefix: string, user: string) => {
     /** This user's own idempotency claims: key → the target the first request went to. */
     claim: (key: string) => `${tag}:claim:${key}`,
     /** Replies to dms sent to this user, per sender and key. */
-    idem: (from: string, key: string) => `${tag}:idem:${from}:${key}`,
+    idem: (from: string, key: string) => `${tag}:idem:${requester(from, key)}`,
   };
 };
 

@@ -167,14 +167,14 @@ export class RoomFeed {
     request: JoinRequest,
     alongside: Promise<unknown>,
     sendAck: (result: JoinResult) => void,
-  ): Promise<JoinResult> {
-    this.members.delete(member); // a re-join answers like a join: replay from `since` again
+  ): Promise<number> {
+    this.members.delete(member); // never twice in the room while the join replays
     member.conn.unsubscribe(this.topic);
     const joiner: Joiner = { member, buffer: [] };
     this.joiners.add(joiner);
     try {
       await this.subscribe();
-      const [read] = await Promise.all([this.host.bus.roomSince(this.room, request.since), alongside]);
+      const [read] = await Promise.all([this.host.bus.roomSince(this.room, request.since, request.epoch), alongside]);
       this.adopt(read);
       await this.caughtUpTo(joiner, read.seq);
       if (member.conn.closed || !this.joiners.has(joiner)) throw new ProtocolError('unavailable', 'connection closed');
@@ -184,19 +184,19 @@ export class RoomFeed {
     }
   }
 
-  private finishJoin(joiner: Joiner, request: JoinRequest, read: RoomRead, sendAck: (r: JoinResult) => void) {
+  /** Returns the bytes replayed (what the join read for the client). */
+  private finishJoin(joiner: Joiner, request: JoinRequest, read: RoomRead, sendAck: (r: JoinResult) => void): number {
     const { since } = request;
     const result: JoinResult = { room: this.room, seq: read.seq, epoch: read.epoch };
     let sent = read.seq;
-    const replay: string[] = [];
-    if (since !== undefined) {
-      const sameEpoch = request.epoch === undefined || request.epoch === read.epoch;
-      result.recovered = sameEpoch && read.complete;
-      if (sameEpoch && since <= read.seq) for (const m of read.messages) replay.push(m.frame);
-    }
+    let replayedBytes = 0;
+    if (since !== undefined) result.recovered = read.complete; // the bus read nothing for another epoch
     sendAck(result);
     const conn = joiner.member.conn;
-    for (const frame of replay) conn.send(frame);
+    for (const m of read.messages) {
+      conn.send(m.frame);
+      replayedBytes += m.frame.length;
+    }
     for (const b of joiner.buffer) {
       if (b.seq === -1) conn.send(b.frame);
       else if (b.seq > sent) {
@@ -207,6 +207,19 @@ export class RoomFeed {
     this.joiners.delete(joiner);
     this.members.add(joiner.member);
     conn.subscribe(this.topic);
+    return replayedBytes;
+  }
+
+  /**
+   * A member joins again: it already receives every message after the last one this node delivered, so it
+   * is answered from here and nothing is read or replayed (§10.8). Undefined when it is not a member.
+   */
+  rejoin(member: RoomMember, request: JoinRequest): JoinResult | undefined {
+    if (!this.members.has(member) || this.lastSeq === undefined || this.epoch === undefined) return undefined;
+    const result: JoinResult = { room: this.room, seq: this.lastSeq, epoch: this.epoch };
+    if (request.since !== undefined) {
+      result.recovered = (request.epoch === undefined || request.epoch === this.epoch) && request.since <= this.lastSeq;
+    }
     return result;
   }
 

@@ -1,11 +1,15 @@
 // dm and received: direct messages and the offline inbox (PROTOCOL.md §4).
 import { nanoid } from 'nanoid';
-import type { DmFrame, ReceivedFrame } from '@chorus/protocol';
+import { ProtocolError, type DmFrame, type ReceivedFrame } from '@chorus/protocol';
 import type { Session } from '../session.js';
 import * as out from '../outbound.js';
 
 /** Issues a dm; the returned promise is its reply. */
 export const startDm = (s: Session, frame: DmFrame, bodyJson: string): Promise<object> => {
+  // What one sender may store in other users' inboxes is bounded per node (§10.8).
+  if (!s.node.dmBytes.take(s.user, Date.now(), Buffer.byteLength(bodyJson))) {
+    return Promise.reject(new ProtocolError('rate_limited', 'dm budget spent (DM_BYTES_PER_MIN); retry later'));
+  }
   const msg = nanoid();
   const ts = Date.now();
   const tail = out.dmTail(msg, s.user, s.name, frame.to, bodyJson, ts);

@@ -3,6 +3,7 @@ import { nanoid } from 'nanoid';
 import {
   HISTORY_LIMIT_DEFAULT,
   ProtocolError,
+  READ_BYTES_PER_TOKEN,
   type HistoryFrame,
   type JoinFrame,
   type LeaveFrame,
@@ -12,10 +13,19 @@ import type { Session } from '../session.js';
 import * as out from '../outbound.js';
 import { authorize, requireMember } from './access.js';
 
+/** Tokens beyond the frame's own for returning `bytes` of stored messages. */
+const readCost = (bytes: number) => Math.floor(bytes / READ_BYTES_PER_TOKEN);
+
 export const join = async (s: Session, frame: JoinFrame): Promise<void> => {
   const { room } = frame;
   authorize(s, room);
   const previously = s.rooms.get(room);
+  const request = { since: frame.since, epoch: frame.epoch };
+  if (previously === 'joined') {
+    // Already receiving the room live: answered from the node's own position, reading nothing (§10.8).
+    const rejoined = s.node.feeds.existingRoom(room)?.rejoin(s, request);
+    if (rejoined) return s.ack(frame.id, rejoined);
+  }
   if (previously === undefined && s.rooms.size >= s.node.config.limits.maxRooms) {
     throw new ProtocolError('too_many_rooms', `already in ${s.rooms.size} rooms (maxRooms)`);
   }
@@ -23,10 +33,9 @@ export const join = async (s: Session, frame: JoinFrame): Promise<void> => {
   const presence = s.node.bus.presenceJoin(room, s.member, out.userJoined(room, s.user, s.name));
   presence.catch(() => undefined); // awaited by the feed; a failure surfaces there
   try {
-    await s.node.feeds
-      .room(room)
-      .join(s, { since: frame.since, epoch: frame.epoch }, presence, (result) => s.ack(frame.id, result));
+    const replayedBytes = await s.node.feeds.room(room).join(s, request, presence, (result) => s.ack(frame.id, result));
     s.rooms.set(room, 'joined');
+    s.charge(readCost(replayedBytes));
   } catch (err) {
     s.rooms.delete(room);
     s.node.bus.presenceLeave(room, s.member, out.userLeft(room, s.user)).catch(() => undefined);
@@ -65,6 +74,7 @@ export const send = async (s: Session, frame: SendFrame, bodyJson: string): Prom
 export const history = async (s: Session, frame: HistoryFrame): Promise<void> => {
   authorize(s, frame.room);
   const page = await s.node.bus.roomHistory(frame.room, frame.before, frame.limit ?? HISTORY_LIMIT_DEFAULT);
+  s.charge(readCost(page.messages.reduce((bytes, m) => bytes + m.frame.length, 0)));
   s.send(
     out.history(
       frame.id,

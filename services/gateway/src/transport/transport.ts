@@ -23,6 +23,8 @@ export interface UpgradeRequest {
   query: URLSearchParams;
   header(name: string): string;
   remoteAddress: string;
+  /** Called once if the client goes away before the upgrade is answered (at any point, also mid-decision). */
+  onAbandoned(listener: () => void): void;
 }
 
 export type UpgradeDecision<T> = { accept: T } | { reject: { status: number; reason: string } };

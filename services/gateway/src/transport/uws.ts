@@ -1,4 +1,5 @@
 // Adapts uWebSockets.js to the Transport/Connection seam; the only module that imports it.
+import { STATUS_CODES } from 'node:http';
 import uWS from 'uWebSockets.js';
 import { SUBPROTOCOL } from '@chorus/protocol/codes';
 import type {
@@ -15,20 +16,7 @@ import type {
 export const uwsIsNative = (): boolean => String(uWS.App).includes('[native code]');
 
 const decoder = new TextDecoder('utf-8');
-const STATUS_TEXT: Record<number, string> = {
-  200: 'OK',
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  413: 'Payload Too Large',
-  426: 'Upgrade Required',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
-const statusLine = (status: number) => `${status} ${STATUS_TEXT[status] ?? 'Status'}`;
+const statusLine = (status: number) => `${status} ${STATUS_CODES[status] ?? 'Status'}`;
 
 interface SocketData<T> {
   accepted: T;
@@ -70,15 +58,20 @@ class UwsConnection implements Connection {
   }
 }
 
-const requestOf = (req: uWS.HttpRequest, res: uWS.HttpResponse): UpgradeRequest => {
+const requestOf = (req: uWS.HttpRequest, res: uWS.HttpResponse): UpgradeRequest & { abandon(): void } => {
   const query = new URLSearchParams(req.getQuery() ?? '');
   const headers = new Map<string, string>();
   req.forEach((key, value) => headers.set(key, value));
+  let abandoned: (() => void) | undefined;
   return {
     url: req.getUrl(),
     query,
     header: (name) => headers.get(name.toLowerCase()) ?? '',
     remoteAddress: decoder.decode(res.getRemoteAddressAsText()),
+    onAbandoned: (listener) => {
+      abandoned = listener;
+    },
+    abandon: () => abandoned?.(),
   };
 };
 
@@ -152,6 +145,7 @@ export const createUwsTransport = <T>(handlers: SocketHandlers<T>, options: Tran
       let aborted = false;
       res.onAborted(() => {
         aborted = true;
+        request.abandon();
       });
       const protocol = offered
         .split(',')

@@ -1,6 +1,8 @@
 -- The room's epoch and latest seq (creating the epoch of a new room), plus stored messages.
 -- KEYS: 1 meta hash, 2 log stream
--- ARGV: 1 epoch candidate, 2 history ttl ms, 3 mode ('since' | 'before' | 'state'), 4 since/before ('' for none), 5 count
+-- ARGV: 1 epoch candidate, 2 history ttl ms, 3 mode ('since' | 'before' | 'state'), 4 since/before ('' for none),
+--       5 count, 6 the epoch the reader knows ('' for any)
+-- A read reads only what it may return (§10.8): nothing for another epoch, nothing past the latest seq.
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if not epoch then
   epoch = ARGV[1]
@@ -10,10 +12,12 @@ if not epoch then
 end
 local seq = tonumber(redis.call('HGET', KEYS[1], 'seq'))
 local entries = {}
-if ARGV[3] == 'since' then
+if ARGV[6] ~= '' and ARGV[6] ~= epoch then return {epoch, seq, entries} end
+local at = tonumber(ARGV[4])
+if ARGV[3] == 'since' and at < seq then
   entries = redis.call('XRANGE', KEYS[2], '(' .. ARGV[4] .. '-0', '+', 'COUNT', ARGV[5])
-elseif ARGV[3] == 'before' then
-  local upper = ARGV[4] == '' and '+' or ('(' .. ARGV[4] .. '-0')
+elseif ARGV[3] == 'before' and (at == nil or at > 1) then
+  local upper = at == nil and '+' or ('(' .. ARGV[4] .. '-0')
   entries = redis.call('XREVRANGE', KEYS[2], upper, '-', 'COUNT', ARGV[5])
 end
 return {epoch, seq, entries}
