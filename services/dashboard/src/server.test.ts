@@ -3,14 +3,18 @@ import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ClusterSnapshot } from './cluster-view.js';
+import { loadConfig } from './config.js';
 import { DashboardServer, MAX_STREAMS } from './server.js';
+
+const TOKEN = 'dashboard-token-for-tests-0123';
+const auth = { authorization: `Bearer ${TOKEN}` };
 
 let server: DashboardServer;
 let base: string;
 let port: number;
 
 beforeAll(async () => {
-  server = new DashboardServer(() => true);
+  server = new DashboardServer(() => true, { token: TOKEN, maxStreamsPerAddress: MAX_STREAMS });
   await new Promise<void>((resolve) => server.server.listen(0, '127.0.0.1', resolve));
   port = (server.server.address() as AddressInfo).port;
   base = `http://127.0.0.1:${port}`;
@@ -41,14 +45,16 @@ it('answers every bad request with a clear status and keeps serving', async () =
   expect(post.headers.get('allow')).toBe('GET, HEAD');
   expect(await post.text()).toMatch(/read-only/);
   expect((await fetch(`${base}/nope`)).status).toBe(404);
-  expect((await fetch(`${base}/api/stream`, { method: 'HEAD' })).status).toBe(200); // answered, not held open
-  expect((await fetch(`${base}/api/cluster`)).status).toBe(503); // no poll yet: said, not invented
+  expect((await fetch(`${base}/api/stream`, { method: 'HEAD', headers: auth })).status).toBe(200); // not held open
+  expect((await fetch(`${base}/api/cluster`, { headers: auth })).status).toBe(503); // no poll yet: said, not invented
   expect((await fetch(`${base}/healthz`)).status).toBe(200);
 });
 
 it('ends a stream whose reader stopped reading, and refuses streams past MAX_STREAMS', async () => {
   // A reader that never reads: its socket's backlog grows with every snapshot until the server drops it.
-  const stalled = connect(port, '127.0.0.1', () => stalled.write('GET /api/stream HTTP/1.1\r\nHost: x\r\n\r\n'));
+  const stalled = connect(port, '127.0.0.1', () =>
+    stalled.write(`GET /api/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`),
+  );
   stalled.pause();
   const ended = new Promise<void>((resolve) => stalled.on('close', () => resolve()).on('error', () => resolve()));
   await new Promise((r) => setTimeout(r, 100));
@@ -61,9 +67,46 @@ it('ends a stream whose reader stopped reading, and refuses streams past MAX_STR
   await ended;
 
   const open = await Promise.all(
-    Array.from({ length: MAX_STREAMS }, () => fetch(`${base}/api/stream`).then((res) => res)),
+    Array.from({ length: MAX_STREAMS }, () => fetch(`${base}/api/stream`, { headers: auth }).then((res) => res)),
   );
   expect(open.every((res) => res.status === 200)).toBe(true);
-  expect((await fetch(`${base}/api/stream`)).status).toBe(503);
+  expect((await fetch(`${base}/api/stream`, { headers: auth })).status).toBe(503);
   await Promise.all(open.map((res) => res.body?.cancel()));
 }, 30_000);
+
+it('serves data only with the token (compared in constant time), and caps streams per address', async () => {
+  const local = new DashboardServer(() => true, { token: TOKEN, maxStreamsPerAddress: 3 });
+  await new Promise<void>((resolve) => local.server.listen(0, '127.0.0.1', resolve));
+  const at = `http://127.0.0.1:${(local.server.address() as AddressInfo).port}`;
+  try {
+    local.publish({ nodes: [], totals: {}, history: {} } as unknown as ClusterSnapshot);
+    expect((await fetch(`${at}/`)).status).toBe(200); // the page itself holds no data
+    for (const headers of [
+      {},
+      { authorization: 'Bearer wrong' },
+      { authorization: TOKEN },
+      { authorization: 'Basic x' },
+    ]) {
+      expect((await fetch(`${at}/api/cluster`, { headers })).status).toBe(401);
+      expect((await fetch(`${at}/api/stream`, { headers })).status).toBe(401);
+    }
+    expect((await fetch(`${at}/api/cluster`, { headers: auth })).status).toBe(200);
+    const streams = await Promise.all(Array.from({ length: 3 }, () => fetch(`${at}/api/stream`, { headers: auth })));
+    expect(streams.map((r) => r.status)).toEqual([200, 200, 200]);
+    const fourth = await fetch(`${at}/api/stream`, { headers: auth });
+    expect(fourth.status).toBe(429);
+    await Promise.all(streams.map((r) => r.body?.cancel()));
+  } finally {
+    local.close();
+  }
+});
+
+it('listens on 127.0.0.1 by default and refuses to listen elsewhere without a token', () => {
+  const base = { REDIS_URL: 'redis://127.0.0.1:6379' };
+  expect(loadConfig(base)).toMatchObject({ HOST: '127.0.0.1', token: undefined });
+  expect(() => loadConfig({ ...base, HOST: '0.0.0.0' })).toThrow(/DASHBOARD_TOKEN/);
+  expect(loadConfig({ ...base, HOST: '0.0.0.0', ADMIN_TOKEN: TOKEN }).token).toBe(TOKEN);
+  expect(loadConfig({ ...base, HOST: '0.0.0.0', ADMIN_TOKEN: TOKEN, DASHBOARD_TOKEN: `${TOKEN}x` }).token).toBe(
+    `${TOKEN}x`,
+  );
+});
