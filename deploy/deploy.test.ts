@@ -103,10 +103,13 @@ describe.each(['dev', 'prod'])('the %s overlay', (overlay) => {
   });
 });
 
+/** What an operator exports before `compose up`. */
+const composeEnv = { ...process.env, ADMIN_TOKEN: 'compose-admin-token-for-tests' };
+
 describe('compose.yaml', () => {
   it('validates against the Compose specification (compose-go) and wires the topology', () => {
     const project = JSON.parse(
-      execFileSync(bin('compose-validate'), [`${root}deploy/compose.yaml`], { encoding: 'utf8' }),
+      execFileSync(bin('compose-validate'), [`${root}deploy/compose.yaml`], { encoding: 'utf8', env: composeEnv }),
     ) as {
       services: Record<
         string,
@@ -138,7 +141,16 @@ describe('compose.yaml', () => {
     mkdirSync(`${root}test-artifacts`, { recursive: true });
     const path = `${root}test-artifacts/broken-compose.yaml`;
     writeFileSync(path, broken);
-    expect(() => execFileSync(bin('compose-validate'), [path], { encoding: 'utf8', stdio: 'pipe' })).toThrow();
+    expect(() =>
+      execFileSync(bin('compose-validate'), [path], { encoding: 'utf8', stdio: 'pipe', env: composeEnv }),
+    ).toThrow();
+  });
+
+  it('will not start without an ADMIN_TOKEN (no shipped default)', () => {
+    const env = { ...process.env, ADMIN_TOKEN: '' };
+    expect(() =>
+      execFileSync(bin('compose-validate'), [`${root}deploy/compose.yaml`], { encoding: 'utf8', stdio: 'pipe', env }),
+    ).toThrow(/ADMIN_TOKEN/);
   });
 });
 

@@ -27,7 +27,10 @@ interface ComposeService {
 const compose = () =>
   (
     JSON.parse(
-      execFileSync(`${root}deploy/tools/.bin/compose-validate`, [`${root}deploy/compose.yaml`], { encoding: 'utf8' }),
+      execFileSync(`${root}deploy/tools/.bin/compose-validate`, [`${root}deploy/compose.yaml`], {
+        encoding: 'utf8',
+        env: { ...process.env, ADMIN_TOKEN: 'compose-admin-token-for-tests' },
+      }),
     ) as {
       services: Record<string, ComposeService>;
     }
@@ -69,7 +72,9 @@ describe('compose.yaml as plain processes', () => {
       const deadline = Date.now() + 5_000;
       let nodes: string[] = [];
       while (Date.now() < deadline) {
-        const res = await fetch(`${dashboard.http}/api/cluster`);
+        const res = await fetch(`${dashboard.http}/api/cluster`, {
+          headers: { authorization: `Bearer ${dashboardEnv.ADMIN_TOKEN}` },
+        });
         if (res.ok) nodes = ((await res.json()) as { nodes: Array<{ node: string }> }).nodes.map((n) => n.node);
         if (nodes.length === 3) break;
         await sleep(200);

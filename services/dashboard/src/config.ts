@@ -1,9 +1,22 @@
 // The dashboard's configuration: one zod schema over the environment, parsed once.
 import { z } from 'zod';
 
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8090),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  // Loopback unless told otherwise: the page shows the whole cluster (§10.8, audit item 8).
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** Who may read the data: DASHBOARD_TOKEN, or else the gateways' ADMIN_TOKEN. */
+  DASHBOARD_TOKEN: optionalText,
+  ADMIN_TOKEN: optionalText,
+  /** Event streams one client address may hold open. */
+  STREAMS_PER_ADDRESS: z.coerce.number().int().min(1).default(10),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }),
   REDIS_CLUSTER: z
     .enum(['true', 'false', '1', '0', ''])
@@ -21,10 +34,22 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type DashboardConfig = z.output<typeof schema>;
+const withToken = schema
+  .transform((env) => ({ ...env, token: env.DASHBOARD_TOKEN ?? env.ADMIN_TOKEN }))
+  .superRefine((env, ctx) => {
+    if (!env.token && !LOOPBACK.has(env.HOST)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DASHBOARD_TOKEN'],
+        message: `required to listen on ${env.HOST} (set DASHBOARD_TOKEN or ADMIN_TOKEN, or HOST=127.0.0.1)`,
+      });
+    }
+  });
+
+export type DashboardConfig = z.output<typeof withToken>;
 
 export const loadConfig = (env: Record<string, string | undefined> = process.env): DashboardConfig => {
-  const parsed = schema.safeParse(env);
+  const parsed = withToken.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  - ${i.path.join('.') || 'env'}: ${i.message}`);
     throw new Error(`invalid configuration:\n${problems.join('\n')}`);

@@ -28,7 +28,10 @@ const view = new ClusterView(redis, config.REDIS_PREFIX, {
   historyPoints: config.HISTORY_POINTS,
   goneRetentionS: config.GONE_RETENTION_S,
 });
-const server = new DashboardServer(() => redis.status === 'ready');
+const server = new DashboardServer(() => redis.status === 'ready', {
+  token: config.token,
+  maxStreamsPerAddress: config.STREAMS_PER_ADDRESS,
+});
 const tick = async () => {
   try {
     server.publish(await view.poll());
@@ -40,7 +43,8 @@ const poller = setInterval(tick, config.POLL_MS);
 await tick();
 server.server.listen(config.PORT, config.HOST, () => {
   const address = server.server.address() as { port: number };
-  log.info({ port: address.port, redis: `${url.hostname}:${url.port}` }, 'listening');
+  log.info({ port: address.port, host: config.HOST, redis: `${url.hostname}:${url.port}` }, 'listening');
+  if (!config.token) log.warn('no DASHBOARD_TOKEN or ADMIN_TOKEN: the API is open to anyone on this host');
 });
 
 const stop = () => {

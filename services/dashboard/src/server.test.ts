@@ -81,12 +81,13 @@ it('serves data only with the token (compared in constant time), and caps stream
   try {
     local.publish({ nodes: [], totals: {}, history: {} } as unknown as ClusterSnapshot);
     expect((await fetch(`${at}/`)).status).toBe(200); // the page itself holds no data
-    for (const headers of [
+    const refused: Array<Record<string, string>> = [
       {},
       { authorization: 'Bearer wrong' },
       { authorization: TOKEN },
       { authorization: 'Basic x' },
-    ]) {
+    ];
+    for (const headers of refused) {
       expect((await fetch(`${at}/api/cluster`, { headers })).status).toBe(401);
       expect((await fetch(`${at}/api/stream`, { headers })).status).toBe(401);
     }

@@ -1,6 +1,8 @@
-// The dashboard's HTTP side: the page, GET /api/cluster (JSON) and /api/stream (server-sent events).
+// The dashboard's HTTP side: the page (public, no data), GET /api/cluster (JSON) and /api/stream (server-sent
+// events), both behind the token when one is set.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ClusterSnapshot } from './cluster-view.js';
 
 const page = readFileSync(new URL('../public/index.html', import.meta.url), 'utf8');
@@ -19,17 +21,36 @@ const pathOf = (target: string | undefined): string | undefined => {
   }
 };
 
+export interface AccessOptions {
+  /** Bearer token the API asks for; undefined only on a loopback address (config.ts enforces it). */
+  token: string | undefined;
+  maxStreamsPerAddress: number;
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
 export class DashboardServer {
   readonly server: Server;
   private readonly streams = new Set<ServerResponse>();
+  private readonly streamsByAddress = new Map<string, number>();
   private latest: ClusterSnapshot | undefined;
+  private readonly tokenDigest: Buffer | undefined;
 
-  constructor(private readonly isReady: () => boolean) {
+  constructor(
+    private readonly isReady: () => boolean,
+    private readonly access: AccessOptions,
+  ) {
+    this.tokenDigest = access.token === undefined ? undefined : digest(access.token);
     this.server = createServer((req, res) => {
       const path = pathOf(req.url);
       if (path === undefined) return void res.writeHead(400).end('bad request target\n');
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         return void res.writeHead(405, { allow: 'GET, HEAD' }).end('method not allowed: this API is read-only\n');
+      }
+      if (path.startsWith('/api/') && !this.authorized(req)) {
+        return void res
+          .writeHead(401, { 'www-authenticate': 'Bearer realm="chorus dashboard"', 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: 'unauthorized', message: 'send Authorization: Bearer <DASHBOARD_TOKEN>' }));
       }
       switch (path) {
         case '/':
@@ -41,7 +62,7 @@ export class DashboardServer {
         case '/api/stream':
           return req.method === 'HEAD'
             ? void res.writeHead(200, { 'content-type': 'text/event-stream' }).end()
-            : this.stream(res);
+            : this.stream(req, res);
         case '/healthz':
           return void res.writeHead(200).end('ok\n');
         case '/readyz':
@@ -52,11 +73,31 @@ export class DashboardServer {
     });
   }
 
-  private stream(res: ServerResponse): void {
+  /** Digests of equal length compared in constant time: neither the token nor its length leaks by timing. */
+  private authorized(req: IncomingMessage): boolean {
+    if (this.tokenDigest === undefined) return true;
+    const header = req.headers.authorization ?? '';
+    if (!header.startsWith('Bearer ')) return false;
+    return timingSafeEqual(digest(header.slice(7)), this.tokenDigest);
+  }
+
+  private stream(req: IncomingMessage, res: ServerResponse): void {
     if (this.streams.size >= MAX_STREAMS) return void res.writeHead(503).end('too many open streams\n');
+    // One client cannot hold every stream and blank the page for everyone else.
+    const address = req.socket.remoteAddress ?? '?';
+    const held = this.streamsByAddress.get(address) ?? 0;
+    if (held >= this.access.maxStreamsPerAddress) {
+      return void res.writeHead(429).end('too many open streams from this address\n');
+    }
+    this.streamsByAddress.set(address, held + 1);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     this.streams.add(res);
-    res.on('close', () => this.streams.delete(res));
+    res.on('close', () => {
+      this.streams.delete(res);
+      const left = (this.streamsByAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.streamsByAddress.set(address, left);
+      else this.streamsByAddress.delete(address);
+    });
     if (this.latest) res.write(`data: ${JSON.stringify(this.latest)}\n\n`);
   }
 

@@ -6,6 +6,8 @@ import { TestClient } from '../../gateway/test/support/client.js';
 import { startDashboard } from '../../gateway/test/support/processes.js';
 import { ARTIFACTS, launchBrowser } from '../../gateway/test/support/browser.js';
 
+const TOKEN = 'dashboard-test-token-0123456789';
+
 interface Snapshot {
   nodes: Array<{ node: string; status: string; connections: number }>;
   totals: { nodes: number; connections: number };
@@ -17,6 +19,7 @@ it('shows live per-node and total connection counts, and a killed node as gone',
     REDIS_URL: cluster.redis!.url,
     REDIS_PREFIX: cluster.prefix!,
     POLL_MS: '250',
+    DASHBOARD_TOKEN: TOKEN,
   });
   const clients = await Promise.all(
     Array.from({ length: 30 }, (_, i) => TestClient.connect(cluster.url(i < 18 ? 0 : 1), { user: `viewer${i % 12}` })),
@@ -25,6 +28,9 @@ it('shows live per-node and total connection counts, and a killed node as gone',
     await using browser = await launchBrowser();
     const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
     await page.goto(dashboard.http);
+    // The page holds no data until the token is given; it is kept in the tab, not in a cookie or the URL.
+    await page.fill('#token', TOKEN);
+    await page.click('#login button');
     const cell = (node: string, column: string) => page.textContent(`tr[data-node="${node}"] td.${column}`);
     // Heartbeats are every 2 s: wait for the page to catch up with the 30 sockets.
     await page.waitForFunction(() => document.querySelector('#total-connections')?.textContent === '30', undefined, {
@@ -33,7 +39,10 @@ it('shows live per-node and total connection counts, and a killed node as gone',
     expect(await cell('n1', 'connections')).toBe('18');
     expect(await cell('n2', 'connections')).toBe('12');
     expect(await page.textContent('#total-nodes')).toBe('2');
-    const api = (await (await fetch(`${dashboard.http}/api/cluster`)).json()) as Snapshot;
+    expect((await fetch(`${dashboard.http}/api/cluster`)).status).toBe(401);
+    const api = (await (
+      await fetch(`${dashboard.http}/api/cluster`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    ).json()) as Snapshot;
     expect(api.totals).toMatchObject({ nodes: 2, connections: 30 });
     expect(api.nodes.map((n) => [n.node, n.status, n.connections])).toEqual([
       ['n1', 'live', 18],

@@ -199,17 +199,25 @@ describe.each(buses)('behaviour on the %s bus', (bus) => {
       await using a = await connect('alice');
       await a.ok({ type: 'join', room });
       for (let i = 1; i <= 25; i++) await a.ok({ type: 'send', room, body: i });
-      await using b = await connect('bob');
-      expect(await b.ok({ type: 'join', room, since: 99 })).toMatchObject({ seq: 25, recovered: false });
-      const wrongEpoch = await b.ok({ type: 'join', room, since: 20, epoch: 'not-the-epoch' });
+      // each case on a fresh connection: a join of a room already joined replays nothing (§10.8)
+      await using b1 = await connect('bob');
+      expect(await b1.ok({ type: 'join', room, since: 99 })).toMatchObject({ seq: 25, recovered: false });
+      await using b2 = await connect('bob');
+      const wrongEpoch = await b2.ok({ type: 'join', room, since: 20, epoch: 'not-the-epoch' });
       expect(wrongEpoch).toMatchObject({ seq: 25, recovered: false });
       await sleep(100);
-      expect(b.messages(room)).toHaveLength(0); // epoch changed: nothing replayed
+      expect(b2.messages(room)).toHaveLength(0); // epoch changed: nothing replayed
+      await using b = await connect('bob');
       const trimmed = await b.ok({ type: 'join', room, since: 1 });
       expect(trimmed).toMatchObject({ seq: 25, recovered: false });
       const replayed = await b.collect((f) => f.type === 'message' && f.room === room, 20);
       expect(seqs(replayed)).toEqual([...Array(20).keys()].map((i) => i + 6)); // the retained ones
-      const whole = await b.ok({ type: 'join', room, since: 25 });
+      const again = await b.ok({ type: 'join', room, since: 1, epoch: trimmed.epoch });
+      expect(again).toMatchObject({ seq: 25, epoch: trimmed.epoch, recovered: true }); // live since its join
+      await sleep(100);
+      expect(b.messages(room)).toHaveLength(20); // and nothing replayed twice
+      await using b4 = await connect('bob');
+      const whole = await b4.ok({ type: 'join', room, since: 25 });
       expect(whole).toMatchObject({ seq: 25, recovered: true });
     });
   });

@@ -110,7 +110,8 @@ describe('3: one sender cannot fill other users inboxes', () => {
   it('the inbox of a user who never connected expires after INBOX_UNSEEN_TTL_S; a known user keeps theirs', async () => {
     await using cluster = await startCluster({ bus: 'redis', nodes: 1, env: { INBOX_UNSEEN_TTL_S: '1' } });
     {
-      await using known = await TestClient.connect(cluster.url(), { user: 'known' });
+      await using once = await TestClient.connect(cluster.url(), { user: 'known' });
+      await once.ok({ type: 'ping' }); // answered after the inbox was opened: the user is seen
     }
     await using sender = await TestClient.connect(cluster.url(), { user: 'sender' });
     await sender.ok({ type: 'dm', to: 'ghost', body: 'to nobody' });
