@@ -6,7 +6,15 @@ import type { ErrorCode } from './errors.js';
 import { requestId } from './ids.js';
 import { DEFAULT_LIMITS, MAX_BODY_DEPTH } from './limits.js';
 import { dmDelivery, dmFrame, receivedFrame } from './frames/dm.js';
-import { presenceFrame, presenceReply, userJoined, userLeft } from './frames/presence.js';
+import {
+  occupancyFrame,
+  occupancyReply,
+  presenceDiff,
+  presenceFrame,
+  presenceReply,
+  userJoined,
+  userLeft,
+} from './frames/presence.js';
 import { historyFrame, historyReply, joinFrame, leaveFrame, messageFrame, sendFrame } from './frames/rooms.js';
 import {
   ackFrame,
@@ -27,6 +35,7 @@ export const clientFrame = z.discriminatedUnion('type', [
   receivedFrame,
   historyFrame,
   presenceFrame,
+  occupancyFrame,
   pingFrame,
   echoFrame,
 ]);
@@ -44,6 +53,8 @@ export const serverFrame = z.discriminatedUnion('type', [
   presenceReply,
   userJoined,
   userLeft,
+  presenceDiff,
+  occupancyReply,
   pongFrame,
   echoReply,
   reconnectFrame,

@@ -21,6 +21,8 @@ export const MAX_BODY_DEPTH = 32;
 /** `history.limit` bounds and default. */
 export const HISTORY_LIMIT_MAX = 200;
 export const HISTORY_LIMIT_DEFAULT = 50;
+/** `presence.limit` bound and default (users per page). */
+export const PRESENCE_LIMIT_MAX = 1_000;
 /** How long an idempotency key is remembered. */
 export const IDEMPOTENCY_TTL_MS = 120_000;
 /** The bad-input budget: the Nth bad frame within the window closes with 1008. */

@@ -51,3 +51,30 @@ describe('loadConfig', () => {
     }
   });
 });
+
+describe('NAMESPACES', () => {
+  it('parses a table and resolves rooms through it', () => {
+    const config = loadConfig({
+      NAMESPACES: '{"*":{"history":50},"live":{"presence":"batched"},"ann":{"presence":"count","publish":"server"}}',
+    });
+    expect(config.namespaces.of('live:x')).toMatchObject({ presence: 'batched', history: 50 });
+    expect(config.namespaces.of('ann:x')).toMatchObject({ presence: 'count', publish: 'server' });
+    expect(config.namespaces.of('lobby')).toMatchObject({ presence: 'each', history: 50 });
+  });
+  it.each([
+    ['{"live":{"presence":"sometimes"}}', /namespace "live" option "presence"/],
+    ['{"live":{"history":-1}}', /namespace "live" option "history"/],
+    ['{"live":{"history":100001}}', /namespace "live" option "history"/],
+    ['{"live":{"signals":"yes"}}', /namespace "live" option "signals"/],
+    ['{"live":{"colour":"red"}}', /namespace "live".*colour/],
+    ['{"bad:name":{}}', /namespace "bad:name"/],
+    ['{"live":', /NAMESPACES: not valid JSON/],
+  ])('refuses %s naming the namespace and option', (NAMESPACES, problem) => {
+    expect(() => loadConfig({ NAMESPACES })).toThrow(problem);
+  });
+  it('reads NAMESPACES_FILE and names a missing file', () => {
+    expect(() => loadConfig({ NAMESPACES_FILE: '/nonexistent/namespaces.json' })).toThrow(
+      /NAMESPACES_FILE: cannot read/,
+    );
+  });
+});

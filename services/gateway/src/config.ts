@@ -1,7 +1,9 @@
 // The gateway's configuration: one zod schema over the environment, parsed once, frozen.
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { DEFAULT_LIMITS } from '@chorus/protocol';
+import { Namespaces, namespacesSchema } from './namespaces.js';
 
 const int = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
 const flag = z
@@ -50,6 +52,11 @@ const envSchema = z
     INBOX_SIZE: int(1_000),
     INBOX_TTL_S: int(604_800),
     INBOX_UNSEEN_TTL_S: int(86_400),
+    NAMESPACES: optionalText,
+    NAMESPACES_FILE: optionalText,
+    PRESENCE_EACH_MAX: int(200),
+    PRESENCE_BATCH_MS: int(250, 10),
+    PRESENCE_BATCH_MAX: int(2_000),
     DM_BYTES_PER_MIN: int(1_048_576),
     DRAIN_MS: int(10_000, 0),
     BUS_TIMEOUT_MS: int(5_000, 50),
@@ -57,6 +64,13 @@ const envSchema = z
     ALLOW_JS_FALLBACK: flag,
   })
   .superRefine((env, ctx) => {
+    if (env.NAMESPACES && env.NAMESPACES_FILE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['NAMESPACES_FILE'],
+        message: 'give NAMESPACES or NAMESPACES_FILE, not both',
+      });
+    }
     if (env.MAX_BODY_BYTES > env.MAX_FRAME_BYTES) {
       ctx.addIssue({ code: 'custom', path: ['MAX_BODY_BYTES'], message: 'must not exceed MAX_FRAME_BYTES' });
     }
@@ -75,12 +89,48 @@ const envSchema = z
 
 export type Env = z.input<typeof envSchema>;
 
+/** NAMESPACES (JSON) or the file NAMESPACES_FILE names, validated; problems name the namespace and option. */
+const parseNamespaces = (
+  env: { NAMESPACES?: string | undefined; NAMESPACES_FILE?: string | undefined },
+  problems: string[],
+): z.output<typeof namespacesSchema> => {
+  const source = env.NAMESPACES_FILE ? 'NAMESPACES_FILE' : 'NAMESPACES';
+  let text = env.NAMESPACES;
+  if (env.NAMESPACES_FILE) {
+    try {
+      text = readFileSync(env.NAMESPACES_FILE, 'utf8');
+    } catch (err) {
+      problems.push(`NAMESPACES_FILE: cannot read ${env.NAMESPACES_FILE} (${(err as Error).message})`);
+      return {};
+    }
+  }
+  if (text === undefined) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    problems.push(`${source}: not valid JSON`);
+    return {};
+  }
+  const parsed = namespacesSchema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) {
+    const keys = 'keys' in issue ? ` ${(issue.keys as string[]).map((k) => JSON.stringify(k)).join(', ')}` : '';
+    const where =
+      issue.path.length > 0
+        ? `namespace ${issue.path.map((p) => JSON.stringify(String(p))).join(' option ')}`
+        : 'value';
+    problems.push(`${source}: ${where}: ${issue.message}${keys && !issue.message.includes(keys.trim()) ? keys : ''}`);
+  }
+  return {};
+};
+
 /** Placeholders that example files ship and operators forget to change. */
 const WELL_KNOWN_TOKENS = ['change-me', 'changeme', 'change_me', 'admin', 'secret', 'password', 'token', 'test'];
 const isWellKnownToken = (token: string): boolean =>
   WELL_KNOWN_TOKENS.includes(token.toLowerCase()) || token.length < 16;
 
-const toConfig = (env: z.output<typeof envSchema>) => ({
+const toConfig = (env: z.output<typeof envSchema>, namespaces: z.output<typeof namespacesSchema>) => ({
   port: env.PORT,
   host: env.HOST,
   nodeId:
@@ -124,6 +174,11 @@ const toConfig = (env: z.output<typeof envSchema>) => ({
   maxBackpressureBytes: env.MAX_BACKPRESSURE_BYTES,
   heartbeatMs: env.HEARTBEAT_MS,
   history: { size: env.HISTORY_SIZE, ttlS: env.HISTORY_TTL_S },
+  namespaces: new Namespaces(
+    { presence: 'each', history: env.HISTORY_SIZE, historyTtlS: env.HISTORY_TTL_S, publish: 'members', signals: true },
+    namespaces,
+  ),
+  presence: { eachMax: env.PRESENCE_EACH_MAX, batchMs: env.PRESENCE_BATCH_MS, batchMax: env.PRESENCE_BATCH_MAX },
   inbox: { size: env.INBOX_SIZE, ttlS: env.INBOX_TTL_S, unseenTtlS: Math.min(env.INBOX_UNSEEN_TTL_S, env.INBOX_TTL_S) },
   /** What one sender may store in other users' inboxes per minute on this node (§10.8). */
   dmBytesPerMin: env.DM_BYTES_PER_MIN,
@@ -151,12 +206,13 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
       ? ['AUTH_MODE: jwt needs JWT_SECRET or JWKS_URL']
       : [];
   if (!parsed.success) problems.push(...parsed.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`));
+  const namespaces = parseNamespaces(env, problems);
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
-  return deepFreeze(toConfig(parsed.data));
+  return deepFreeze(toConfig(parsed.data, namespaces));
 };
 
 const deepFreeze = <T>(value: T): T => {
-  if (value && typeof value === 'object' && !(value instanceof Set)) {
+  if (value && typeof value === 'object' && !(value instanceof Set) && !(value instanceof Namespaces)) {
     for (const child of Object.values(value)) deepFreeze(child);
     Object.freeze(value);
   }

@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import type { Authenticator } from './auth.js';
 import type { Bus } from './bus/bus.js';
 import type { Config } from './config.js';
+import { presencePolicy } from './bus/index.js';
 import { Feeds } from './delivery/feeds.js';
+import { PresenceWriter } from './delivery/presence-writer.js';
 import { Metrics, frameTs, frameType } from './metrics.js';
 import { KeyedBuckets } from './rate-limit.js';
 import type { Session } from './session.js';
@@ -32,6 +34,8 @@ export class GatewayNode {
   readonly counters = new NodeCounters();
   readonly startedAt = Date.now();
   readonly feeds: Feeds;
+  /** This node's presence writes, grouped per room. */
+  readonly presence: PresenceWriter;
   readonly metrics: Metrics;
   draining = false;
   /** Upgrades from their first byte until open, refused or abandoned: they count against MAX_CONNECTIONS. */
@@ -72,7 +76,19 @@ export class GatewayNode {
       }
       return delivered;
     };
-    this.feeds = new Feeds(bus, counted, (id) => this.sessions.get(id), log);
+    this.feeds = new Feeds(
+      bus,
+      counted,
+      (id) => this.sessions.get(id),
+      config.namespaces,
+      config.presence.batchMs,
+      log,
+    );
+    this.presence = new PresenceWriter(
+      bus.presence,
+      (room) => presencePolicy(config, room),
+      (removal) => this.feeds.retryWhenConnected(removal),
+    );
   }
 
   get ready(): boolean {

@@ -37,8 +37,24 @@ export const echo = (id: string | undefined, bodyJson: string) => `{"type":"echo
 export const history = (id: string | undefined, room: string, epoch: string, frames: readonly string[]) =>
   `{"type":"history"${withId(id)},"room":${q(room)},"epoch":${q(epoch)},"messages":[${frames.join(',')}]}`;
 
-export const presence = (id: string | undefined, room: string, users: readonly PresenceUser[]) =>
-  `{"type":"presence"${withId(id)},"room":${q(room)},"users":${q(users)}}`;
+export const presence = (
+  id: string | undefined,
+  room: string,
+  users: readonly PresenceUser[],
+  page: { next?: string; count?: number } = {},
+) =>
+  `{"type":"presence"${withId(id)},"room":${q(room)},"users":${q(users)}${
+    page.count === undefined ? '' : `,"count":${page.count}`
+  }${page.next === undefined ? '' : `,"next":${q(page.next)}`}}`;
+
+export const occupancy = (id: string | undefined, room: string, counts: { users: number; connections: number }) =>
+  `{"type":"occupancy"${withId(id)},"room":${q(room)},"users":${counts.users},"connections":${counts.connections}}`;
+
+export const presenceDiff = (
+  room: string,
+  joined: ReadonlyArray<{ user: string; name: string }>,
+  left: readonly string[],
+) => q({ type: 'presence_diff', room, joined, left });
 
 export const userJoined = (room: string, user: string, name: string) => q({ type: 'user_joined', room, user, name });
 export const userLeft = (room: string, user: string) => q({ type: 'user_left', room, user });

@@ -235,10 +235,8 @@ export class Session implements RoomMember {
     const member = this.member;
     for (const room of this.rooms.keys()) {
       this.node.feeds.existingRoom(room)?.leave(this);
-      const removal = () => this.node.bus.presenceLeave(room, member, out.userLeft(room, this.user));
-      removal().catch((err: unknown) => {
+      this.node.presence.leave(room, member).catch((err: unknown) => {
         this.log.warn({ err, room }, 'presence leave failed at close; will retry when the bus is back');
-        this.node.feeds.retryWhenConnected(removal);
       });
     }
     this.rooms.clear();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryBus } from './bus.memory.js';
 
 const options = (now: () => number) => ({
-  history: { size: 100, ttlS: 60 },
+  history: () => ({ size: 100, ttlS: 60 }),
   inbox: { size: 100, ttlS: 600, unseenTtlS: 60 },
   now,
 });

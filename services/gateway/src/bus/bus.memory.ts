@@ -1,24 +1,26 @@
 // The embedded bus: one node, everything in process memory, the same semantics as Redis.
 import { nanoid } from 'nanoid';
-import { IDEMPOTENCY_TTL_MS, type PresenceUser } from '@chorus/protocol';
+import { IDEMPOTENCY_TTL_MS } from '@chorus/protocol';
 import { DM_HEAD, MESSAGE_HEAD, sequenced } from '../outbound.js';
 import {
   isComplete,
   type Bus,
   type BusListener,
   type DmDraft,
-  type Member,
   type NodeAnnouncement,
   type Outcome,
   type Reply,
+  type Retention,
   type RoomDraft,
   type RoomRead,
   type RoomState,
   type StoredFrame,
 } from './bus.js';
+import { MemoryPresence } from './presence.memory.js';
 
 export interface RetentionOptions {
-  history: { size: number; ttlS: number };
+  /** Each room's history (its namespace's `history` and `historyTtlS`). */
+  history: (room: string) => Retention;
   inbox: { size: number; ttlS: number; unseenTtlS: number };
   now?: () => number;
 }
@@ -54,7 +56,7 @@ export class MemoryBus implements Bus {
   private readonly claims = new Map<string, Claim>();
   private readonly roomSubs = new Set<string>();
   private readonly userSubs = new Set<string>();
-  private readonly members = new Map<string, Map<string, Member>>();
+  readonly presence = new MemoryPresence(() => this.listener);
   private readonly nodeStats = new Map<string, { stats: NodeAnnouncement; expiresAt: number }>();
   private readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout;
@@ -87,7 +89,7 @@ export class MemoryBus implements Bus {
       const seq = ++room.seq;
       const frame = sequenced(MESSAGE_HEAD, seq, draft.tail);
       room.log.push({ seq, frame, ts: draft.ts });
-      if (room.log.length > this.options.history.size) room.log.shift();
+      while (room.log.length > this.options.history(draft.room).size) room.log.shift();
       room.touchedAt = this.now();
       if (this.roomSubs.has(draft.room)) this.listener?.roomMessage(draft.room, seq, room.epoch, frame);
       return { room: draft.room, seq, msg: draft.msg };
@@ -99,7 +101,7 @@ export class MemoryBus implements Bus {
     if (since === undefined) return { epoch: room.epoch, seq: room.seq, messages: [], complete: true };
     const readable = epoch === undefined || epoch === room.epoch;
     const messages = readable
-      ? this.retained(room.log, this.options.history.ttlS)
+      ? this.retained(room.log, this.options.history(name).ttlS)
           .filter((m) => m.seq > since)
           .map(strip)
       : [];
@@ -113,7 +115,7 @@ export class MemoryBus implements Bus {
     limit: number,
   ): Promise<RoomState & { messages: StoredFrame[] }> {
     const room = this.room(name);
-    const retained = this.retained(room.log, this.options.history.ttlS);
+    const retained = this.retained(room.log, this.options.history(name).ttlS);
     const eligible = before === undefined ? retained : retained.filter((m) => m.seq < before);
     return { epoch: room.epoch, seq: room.seq, messages: eligible.slice(-limit).map(strip) };
   }
@@ -149,33 +151,6 @@ export class MemoryBus implements Bus {
     return inbox.confirmed;
   }
 
-  async presenceJoin(room: string, member: Member, joinedFrame: string) {
-    const members = this.members.get(room) ?? new Map<string, Member>();
-    this.members.set(room, members);
-    const key = `${member.node}:${member.conn}`;
-    if (members.has(key)) return;
-    const first = !this.hasUser(members, member.user);
-    members.set(key, member);
-    if (first) this.listener?.roomEvent(room, member.conn, joinedFrame);
-  }
-
-  async presenceLeave(room: string, member: Member, leftFrame: string) {
-    const members = this.members.get(room);
-    if (!members?.delete(`${member.node}:${member.conn}`)) return;
-    if (members.size === 0) this.members.delete(room);
-    if (!this.hasUser(members, member.user)) this.listener?.roomEvent(room, member.conn, leftFrame);
-  }
-
-  async presence(room: string): Promise<PresenceUser[]> {
-    const byUser = new Map<string, PresenceUser>();
-    for (const m of this.members.get(room)?.values() ?? []) {
-      const entry = byUser.get(m.user);
-      if (entry) entry.connections++;
-      else byUser.set(m.user, { user: m.user, name: m.name, connections: 1 });
-    }
-    return [...byUser.values()];
-  }
-
   async announce(stats: NodeAnnouncement, ttlMs: number) {
     this.nodeStats.set(stats.node, { stats, expiresAt: this.now() + ttlMs });
   }
@@ -205,7 +180,7 @@ export class MemoryBus implements Bus {
     const now = this.now();
     let room = this.rooms.get(name);
     // A room idle past the history TTL has lost everything: its sequence starts over, in a new epoch.
-    if (!room || (room.seq > 0 && now - room.touchedAt > this.options.history.ttlS * 1000)) {
+    if (!room || (room.seq > 0 && now - room.touchedAt > this.options.history(name).ttlS * 1000)) {
       room = { epoch: nanoid(12), seq: 0, log: [], touchedAt: now };
       this.rooms.set(name, room);
     }
@@ -223,11 +198,6 @@ export class MemoryBus implements Bus {
     return log[0] && log[0].ts >= oldest ? log : log.filter((m) => m.ts >= oldest);
   }
 
-  private hasUser(members: Map<string, Member> | undefined, user: string) {
-    for (const m of members?.values() ?? []) if (m.user === user) return true;
-    return false;
-  }
-
   /**
    * Forgets what Redis would have expired (§10.8: nothing a client does may grow this bus for good): rooms
    * past their history TTL, rooms that never had a message and no subscriber (reads of made-up names),
@@ -236,10 +206,9 @@ export class MemoryBus implements Bus {
   sweep(): void {
     const now = this.now();
     for (const [id, claim] of this.claims) if (claim.expiresAt <= now) this.claims.delete(id);
-    const historyTtlMs = this.options.history.ttlS * 1000;
     for (const [name, room] of this.rooms) {
       if (this.roomSubs.has(name)) continue;
-      if (room.seq === 0 || now - room.touchedAt > historyTtlMs) this.rooms.delete(name);
+      if (room.seq === 0 || now - room.touchedAt > this.options.history(name).ttlS * 1000) this.rooms.delete(name);
     }
     for (const [user, inbox] of this.inboxes) {
       const ttlS = inbox.seen ? this.options.inbox.ttlS : this.options.inbox.unseenTtlS;

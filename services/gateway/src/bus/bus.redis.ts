@@ -1,69 +1,42 @@
 // The Redis bus: rooms, dms, presence and node leases shared by every gateway (one Redis or a Redis Cluster).
-import { readFileSync } from 'node:fs';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { nanoid } from 'nanoid';
 import type { Logger } from 'pino';
-import { IDEMPOTENCY_TTL_MS, ProtocolError, type PresenceUser } from '@chorus/protocol';
+import { IDEMPOTENCY_TTL_MS, ProtocolError } from '@chorus/protocol';
 import { DM_HEAD, MESSAGE_HEAD } from '../outbound.js';
 import {
   isComplete,
   type Bus,
   type BusListener,
   type DmDraft,
-  type Member,
   type NodeAnnouncement,
   type Outcome,
   type Reply,
+  type Retention,
   type RoomDraft,
   type RoomRead,
   type RoomState,
   type StoredFrame,
 } from './bus.js';
 import { nodeKeys, parseChannel, roomKeys, userKeys } from './keys.js';
+import type { PresenceDiff, PresencePolicy } from './presence.js';
+import { REAPER_LOCK_MS, RedisPresence } from './presence.redis.js';
+import { busError, defineScripts, type Client, type Scripted } from './redis-commands.js';
 
 export interface RedisBusOptions {
   url: string;
   cluster: boolean;
   prefix: string;
   node: string;
-  history: { size: number; ttlS: number };
+  /** Each room's history (its namespace's `history` and `historyTtlS`). */
+  history: (room: string) => Retention;
+  /** Each room's presence policy, for clearing a dead node's members (undefined: the room keeps none). */
+  presencePolicy: (room: string) => PresencePolicy | undefined;
   inbox: { size: number; ttlS: number; unseenTtlS: number };
   timeoutMs: number;
 }
 
-const SCRIPTS = [
-  'publish-room',
-  'read-room',
-  'send-dm',
-  'open-inbox',
-  'confirm-inbox',
-  'presence-join',
-  'presence-leave',
-] as const;
-type ScriptName = (typeof SCRIPTS)[number];
-const scriptSource = (name: ScriptName) =>
-  readFileSync(new URL(`../../src/bus/scripts/${name}.lua`, import.meta.url), 'utf8');
-
-type Client = Redis | Cluster;
-/** A reaper's lock on a dead node, renewed after every batch of rooms. */
-const REAPER_LOCK_MS = 10_000;
-const REAP_BATCH = 200;
-type Scripted = Client & Record<ScriptName, (...args: Array<string | number>) => Promise<unknown>>;
 type StreamEntry = [id: string, fields: string[]];
-
-/**
- * What a failed bus call tells the client. Redis refusing a command or a script (a ReplyError) is a bug of
- * ours: `internal`, logged, its text withheld (§10.8). Anything else (no link, a timeout) is `unavailable`.
- */
-const busError = (err: unknown, log: Logger): ProtocolError => {
-  if (err instanceof ProtocolError) return err;
-  if (err instanceof Error && err.name === 'ReplyError') {
-    log.error({ err }, 'redis refused a command');
-    return new ProtocolError('internal');
-  }
-  log.debug({ err }, 'bus call failed');
-  return new ProtocolError('unavailable');
-};
 
 export class RedisBus implements Bus {
   readonly kind = 'redis';
@@ -74,8 +47,7 @@ export class RedisBus implements Bus {
   private readonly sharded: '1' | '0';
   private wasReady = false;
   private lastConnected = false;
-  /** Rooms with members on this node, and whether the node's room set records them yet. */
-  private readonly localRooms = new Map<string, { members: number; recorded: Promise<unknown> }>();
+  readonly presence: RedisPresence;
 
   constructor(
     private readonly options: RedisBusOptions,
@@ -108,13 +80,17 @@ export class RedisBus implements Bus {
           tls: url.protocol === 'rediss:' ? {} : undefined,
         },
       });
-      this.cmd = cluster as Scripted;
+      this.cmd = defineScripts(cluster);
       this.sub = cluster;
     } else {
-      this.cmd = new Redis(options.url, common) as Scripted;
+      this.cmd = defineScripts(new Redis(options.url, common));
       this.sub = new Redis(options.url, { ...common, commandTimeout: undefined });
     }
-    for (const name of SCRIPTS) this.cmd.defineCommand(name, { lua: scriptSource(name) }); // key count given per call
+    this.presence = new RedisPresence(
+      this.cmd,
+      { prefix: options.prefix, node: options.node, sharded: options.cluster },
+      log,
+    );
   }
 
   get connected(): boolean {
@@ -133,7 +109,7 @@ export class RedisBus implements Bus {
     }
     await Promise.all([...new Set([this.cmd, this.sub])].map((c) => c.connect()));
     // A node restarted under the same id leaves presence of its previous life: clear it first.
-    await this.reap(this.options.node);
+    await this.presence.reap(this.options.node, this.options.presencePolicy);
   }
 
   private onReady(): void {
@@ -176,6 +152,19 @@ export class RedisBus implements Bus {
       case 100: // d|<seq>|<frame>
         this.listener?.userMessage(name, Number(message.slice(2, bar)), message.slice(bar + 1));
         break;
+      case 112: // p|<origin conns, comma-separated>|{"joined":[…],"left":[…]}
+        this.listener?.presenceDiff(
+          name,
+          message.slice(2, bar).split(','),
+          JSON.parse(message.slice(bar + 1)) as PresenceDiff,
+        );
+        break;
+      case 111: // o|<users>|<connections>
+        this.listener?.occupancy(name, {
+          users: Number(message.slice(2, bar)),
+          connections: Number(message.slice(bar + 1)),
+        });
+        break;
     }
   }
 
@@ -208,6 +197,7 @@ export class RedisBus implements Bus {
 
   publishRoom(draft: RoomDraft): Promise<Outcome> {
     const keys = roomKeys(this.options.prefix, draft.room);
+    const retention = this.options.history(draft.room);
     const idem = draft.key === undefined ? keys.meta : keys.idem(draft.user, draft.key);
     return this.once(draft.user, draft.key, `r:${draft.room}`, () =>
       this.cmd['publish-room'](
@@ -221,8 +211,8 @@ export class RedisBus implements Bus {
         `,"msg":"${draft.msg}"}`,
         draft.ts,
         nanoid(12),
-        this.options.history.size,
-        this.options.history.ttlS * 1000,
+        retention.size,
+        retention.ttlS * 1000,
         draft.key === undefined ? '0' : '1',
         keys.channel,
         this.sharded,
@@ -239,19 +229,20 @@ export class RedisBus implements Bus {
     epoch = '',
   ) {
     const keys = roomKeys(this.options.prefix, room);
+    const { ttlS } = this.options.history(room);
     try {
       const [currentEpoch, seq, entries] = (await this.cmd['read-room'](
         2,
         keys.meta,
         keys.log,
         nanoid(12),
-        this.options.history.ttlS * 1000,
+        ttlS * 1000,
         mode,
         at === undefined ? '' : at,
         count,
         epoch,
       )) as [string, number, StreamEntry[]];
-      return { epoch: currentEpoch, seq: Number(seq), messages: this.retained(entries, this.options.history.ttlS) };
+      return { epoch: currentEpoch, seq: Number(seq), messages: this.retained(entries, ttlS) };
     } catch (err) {
       throw busError(err, this.log);
     }
@@ -259,7 +250,7 @@ export class RedisBus implements Bus {
 
   async roomSince(room: string, since: number | undefined, epoch?: string): Promise<RoomRead> {
     if (since === undefined) return { ...(await this.readRoom(room, 'state', undefined, 0)), complete: true };
-    const read = await this.readRoom(room, 'since', since, this.options.history.size, epoch);
+    const read = await this.readRoom(room, 'since', since, Math.max(1, this.options.history(room).size), epoch);
     return { ...read, complete: isComplete(read, since, epoch) };
   }
 
@@ -367,107 +358,6 @@ export class RedisBus implements Bus {
     }
   }
 
-  // ---- presence ------------------------------------------------------------------------------
-
-  async presenceJoin(room: string, member: Member, joinedFrame: string): Promise<void> {
-    const keys = roomKeys(this.options.prefix, room);
-    const local = this.holdLocalRoom(room);
-    try {
-      // Recorded first, so a reaper that finds this node dead always knows where to look.
-      await local.recorded;
-      const added = await this.cmd['presence-join'](
-        2,
-        keys.members,
-        keys.users,
-        `${member.node}:${member.conn}`,
-        member.user,
-        member.name,
-        keys.channel,
-        `e|${member.conn}|${joinedFrame}`,
-        this.sharded,
-      );
-      if (Number(added) === 0) this.releaseLocalRoom(room); // already present: counted once
-    } catch (err) {
-      this.releaseLocalRoom(room);
-      throw busError(err, this.log);
-    }
-  }
-
-  async presenceLeave(room: string, member: Member, _leftFrame: string): Promise<void> {
-    const removed = await this.removePresence(room, `${member.node}:${member.conn}`, 'one', member.conn);
-    if (removed > 0) this.releaseLocalRoom(room);
-  }
-
-  /**
-   * The node's room set in Redis lists exactly the rooms this node has members in (a reaper reads it when the
-   * node dies): added before the first local member's presence entry, removed after the last one's is gone.
-   * Both go to the registry's one slot on one connection, so an add issued after a removal lands after it.
-   */
-  private holdLocalRoom(room: string): { members: number; recorded: Promise<unknown> } {
-    let local = this.localRooms.get(room);
-    if (!local) {
-      local = { members: 0, recorded: this.cmd.sadd(this.registry.rooms(this.options.node), room) };
-      local.recorded.catch(() => undefined); // awaited by each join; a failure surfaces there
-      this.localRooms.set(room, local);
-    }
-    local.members++;
-    return local;
-  }
-
-  private releaseLocalRoom(room: string): void {
-    const local = this.localRooms.get(room);
-    if (!local || --local.members > 0) return;
-    this.localRooms.delete(room);
-    this.cmd
-      .srem(this.registry.rooms(this.options.node), room)
-      .catch((err: unknown) => this.log.debug({ err, room }, 'room set removal failed; the reaper covers it'));
-  }
-
-  /** Returns how many connections were removed. */
-  private async removePresence(
-    room: string,
-    keyOrPrefix: string,
-    mode: 'one' | 'node',
-    origin: string,
-  ): Promise<number> {
-    const keys = roomKeys(this.options.prefix, room);
-    try {
-      return Number(
-        await this.cmd['presence-leave'](
-          2,
-          keys.members,
-          keys.users,
-          keyOrPrefix,
-          mode,
-          keys.channel,
-          origin,
-          `{"type":"user_left","room":${JSON.stringify(room)},"user":`,
-          this.sharded,
-        ),
-      );
-    } catch (err) {
-      throw busError(err, this.log);
-    }
-  }
-
-  async presence(room: string): Promise<PresenceUser[]> {
-    let members: Record<string, string>;
-    try {
-      members = await this.cmd.hgetall(roomKeys(this.options.prefix, room).members);
-    } catch (err) {
-      throw busError(err, this.log);
-    }
-    const byUser = new Map<string, PresenceUser>();
-    for (const value of Object.values(members)) {
-      const tab = value.indexOf('\t');
-      const user = value.slice(0, tab);
-      const entry = byUser.get(user);
-      if (entry) entry.connections++;
-      else byUser.set(user, { user, name: value.slice(tab + 1), connections: 1 });
-    }
-    return [...byUser.values()];
-  }
-
   // ---- node registry -------------------------------------------------------------------------
 
   async announce(stats: NodeAnnouncement, ttlMs: number): Promise<void> {
@@ -497,22 +387,9 @@ export class RedisBus implements Bus {
       if ((await this.cmd.set(lock, this.options.node, 'PX', REAPER_LOCK_MS, 'NX')) !== 'OK') continue;
       this.log.warn({ deadNode: node }, 'node lease expired; removing its presence');
       // Renewed after each batch: a long reap must not lose its lock and be started again elsewhere.
-      await this.reap(node, () => this.cmd.pexpire(lock, REAPER_LOCK_MS));
+      await this.presence.reap(node, this.options.presencePolicy, () => this.cmd.pexpire(lock, REAPER_LOCK_MS));
       await this.cmd.zrem(this.registry.known, node);
     }
-  }
-
-  /** Clears a node's presence from every room it had members in, a batch of rooms at a time. */
-  private async reap(node: string, renew: () => Promise<unknown> = async () => undefined): Promise<void> {
-    const set = this.registry.rooms(node);
-    let cursor = '0';
-    do {
-      const [next, rooms] = await this.cmd.sscan(set, cursor, 'COUNT', REAP_BATCH);
-      cursor = next;
-      await Promise.all(rooms.map((room) => this.removePresence(room, `${node}:`, 'node', '-')));
-      await renew();
-    } while (cursor !== '0');
-    await this.cmd.del(set);
   }
 
   async close(): Promise<void> {

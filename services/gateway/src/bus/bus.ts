@@ -1,5 +1,13 @@
 // The bus seam: how a gateway node shares rooms, dms and presence with its peers (memory or Redis).
-import type { PresenceUser } from '@chorus/protocol';
+import type { Occupancy, PresenceDiff, PresenceStore } from './presence.js';
+
+export type { Member } from './presence.js';
+
+/** How much of a room's history is kept: the newest `size` messages, each for `ttlS` seconds. */
+export interface Retention {
+  size: number;
+  ttlS: number;
+}
 
 /** A stored, already-serialized frame with its sequence number. */
 export interface StoredFrame {
@@ -72,18 +80,19 @@ export const isComplete = (
   since <= read.seq &&
   (since === read.seq || read.messages[0]?.seq === since + 1);
 
-export interface Member {
-  node: string;
-  conn: string;
-  user: string;
-  name: string;
+/** Presence as the bus delivers it: what a room's mode (§10.2) publishes on the room's channel. */
+export interface PresenceEvents {
+  /** A per-user event (`user_joined` / `user_left`), to every local member except `originConn`. */
+  roomEvent(room: string, originConn: string, frame: string): void;
+  /** One node's batch of changes in a `batched` room; `origins` are the connections that caused them. */
+  presenceDiff(room: string, origins: string[], diff: PresenceDiff): void;
+  /** The room's counts after a change, in a counted room (or one past its valve). */
+  occupancy(room: string, counts: Occupancy): void;
 }
 
 /** What a bus calls back into its node. Calls for one room (or user) arrive in publish order. */
-export interface BusListener {
+export interface BusListener extends PresenceEvents {
   roomMessage(room: string, seq: number, epoch: string, frame: string): void;
-  /** A presence event, to every local member except `originConn`. */
-  roomEvent(room: string, originConn: string, frame: string): void;
   userMessage(user: string, seq: number, frame: string): void;
   /** The bus lost and regained its link: the node must re-check every room for gaps. */
   resynced?(): void;
@@ -130,11 +139,7 @@ export interface Bus {
   /** Confirm every inbox dm with seq ≤ upTo; returns the highest confirmed seq. */
   confirm(user: string, upTo: number): Promise<number>;
 
-  /** Adds the member; publishes `joinedFrame` when it is the user's first connection in the room. */
-  presenceJoin(room: string, member: Member, joinedFrame: string): Promise<void>;
-  /** Removes the member; publishes `leftFrame` when it was the user's last connection in the room. */
-  presenceLeave(room: string, member: Member, leftFrame: string): Promise<void>;
-  presence(room: string): Promise<PresenceUser[]>;
+  readonly presence: PresenceStore;
 
   /** Heartbeat: this node's figures, expiring after 3 missed beats. */
   announce(stats: NodeAnnouncement, ttlMs: number): Promise<void>;

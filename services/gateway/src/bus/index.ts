@@ -4,17 +4,30 @@ import type { Bus } from './bus.js';
 import { MemoryBus } from './bus.memory.js';
 import { RedisBus } from './bus.redis.js';
 import type { Config } from '../config.js';
+import type { PresencePolicy } from './presence.js';
 
-export const createBus = (config: Config, log: Logger): Bus =>
-  config.redis
+export const createBus = (config: Config, log: Logger): Bus => {
+  const history = (room: string) => {
+    const options = config.namespaces.of(room);
+    return { size: options.history, ttlS: options.historyTtlS };
+  };
+  return config.redis
     ? new RedisBus(
         {
           ...config.redis,
           node: config.nodeId,
-          history: config.history,
+          history,
+          presencePolicy: (room) => presencePolicy(config, room),
           inbox: config.inbox,
           timeoutMs: config.busTimeoutMs,
         },
         log,
       )
-    : new MemoryBus({ history: config.history, inbox: config.inbox });
+    : new MemoryBus({ history, inbox: config.inbox });
+};
+
+/** How a room announces presence changes, from its namespace; undefined for rooms that keep no presence. */
+export const presencePolicy = (config: Config, room: string): PresencePolicy | undefined => {
+  const { presence: mode } = config.namespaces.of(room);
+  return mode === 'off' ? undefined : { mode, eachMax: config.presence.eachMax, batchMax: config.presence.batchMax };
+};

@@ -12,8 +12,11 @@ export const roomKeys = (prefix: string, room: string) => {
     channel: tag,
     meta: `${tag}:meta`,
     log: `${tag}:log`,
+    /** Presence: <node>:<conn> → user \t name; user → connections; user → name; users in id order. */
     members: `${tag}:members`,
     users: `${tag}:users`,
+    names: `${tag}:names`,
+    order: `${tag}:order`,
     idem: (user: string, key: string) => `${tag}:idem:${requester(user, key)}`,
   };
 };

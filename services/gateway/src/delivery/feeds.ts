@@ -1,6 +1,8 @@
 // The node's registry of room and user feeds: reference-counted bus subscriptions, and the bus listener.
 import type { Logger } from 'pino';
 import type { Bus, BusListener } from '../bus/bus.js';
+import type { Occupancy, PresenceDiff } from '../bus/presence.js';
+import type { Namespaces } from '../namespaces.js';
 import { RoomFeed, type FeedHost, type RoomMember } from './room-feed.js';
 import { UserFeed } from './user-feed.js';
 
@@ -14,6 +16,8 @@ export class Feeds implements BusListener, FeedHost {
     readonly bus: Bus,
     readonly publish: (topic: string, frame: string) => number,
     private readonly memberById: (connId: string) => RoomMember | undefined,
+    private readonly namespaces: Namespaces,
+    readonly presenceWindowMs: number,
     private readonly log: Logger,
   ) {}
 
@@ -26,7 +30,7 @@ export class Feeds implements BusListener, FeedHost {
 
   room(name: string): RoomFeed {
     let feed = this.rooms.get(name);
-    if (!feed) this.rooms.set(name, (feed = new RoomFeed(name, this)));
+    if (!feed) this.rooms.set(name, (feed = new RoomFeed(name, this.namespaces.of(name), this)));
     return feed;
   }
 
@@ -55,6 +59,7 @@ export class Feeds implements BusListener, FeedHost {
   idle(feed: RoomFeed): void {
     if (feed.size > 0 || this.rooms.get(feed.room) !== feed) return;
     this.rooms.delete(feed.room);
+    feed.stop();
     feed.unsubscribe().catch((err: unknown) => this.log.warn({ err, room: feed.room }, 'room unsubscribe failed'));
   }
 
@@ -70,6 +75,14 @@ export class Feeds implements BusListener, FeedHost {
 
   roomEvent(room: string, originConn: string, frame: string): void {
     this.rooms.get(room)?.onEvent(originConn, frame, this.memberById(originConn));
+  }
+
+  presenceDiff(room: string, origins: string[], diff: PresenceDiff): void {
+    this.rooms.get(room)?.onDiff(origins, diff);
+  }
+
+  occupancy(room: string, counts: Occupancy): void {
+    this.rooms.get(room)?.onOccupancy(counts);
   }
 
   userMessage(user: string, seq: number, frame: string): void {

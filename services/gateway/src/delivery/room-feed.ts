@@ -1,6 +1,9 @@
 // One room on one node: keeps the room's messages in seq order, fills gaps, and joins members gap-free.
 import { CLOSE, ProtocolError } from '@chorus/protocol';
 import type { Bus, RoomRead } from '../bus/bus.js';
+import type { Occupancy, PresenceDiff } from '../bus/presence.js';
+import type { RoomOptions } from '../namespaces.js';
+import { RoomPresence } from './room-presence.js';
 import type { Connection } from '../transport/transport.js';
 
 /** What a feed needs of a local member connection. */
@@ -12,6 +15,8 @@ export interface RoomMember {
 
 export interface FeedHost {
   readonly bus: Bus;
+  /** The window of batched presence diffs and occupancy counts (PRESENCE_BATCH_MS). */
+  readonly presenceWindowMs: number;
   publish(topic: string, frame: string): number;
   /** A room went silent on this node (no members, no joiners): forget it. */
   idle(feed: RoomFeed): void;
@@ -59,9 +64,13 @@ export class RoomFeed {
   /** Frames held while a gap is being filled from the stream. */
   private held: Array<{ seq: number; epoch: string; frame: string }> | undefined;
   private subscription: Promise<void> | undefined;
+  /** Windows of diffs and counts: only for rooms that get them (memory per room). */
+  private presence: RoomPresence | undefined;
 
   constructor(
     readonly room: string,
+    /** The room's namespace options, resolved once for the feed's life. */
+    readonly options: RoomOptions,
     private readonly host: FeedHost,
   ) {
     this.topic = roomTopic(room);
@@ -96,6 +105,27 @@ export class RoomFeed {
     if (origin && this.members.has(origin)) origin.conn.publishExceptSelf(this.topic, frame);
     else this.host.publish(this.topic, frame);
     for (const joiner of this.joiners) if (joiner.member.connId !== originConn) joiner.buffer.push({ seq: -1, frame });
+  }
+
+  onDiff(origins: readonly string[], diff: PresenceDiff): void {
+    this.windows().onDiff(origins, diff);
+  }
+
+  onOccupancy(counts: Occupancy): void {
+    this.windows().onOccupancy(counts);
+  }
+
+  private windows(): RoomPresence {
+    return (this.presence ??= new RoomPresence(
+      { room: this.room, broadcast: (frame, except) => this.broadcast(frame, except) },
+      this.host.presenceWindowMs,
+    ));
+  }
+
+  /** A presence frame to every member and joiner on this node, except the connection `except`. */
+  private broadcast(frame: string, except: string | undefined): void {
+    const origin = except === undefined ? undefined : [...this.members].find((m) => m.connId === except);
+    this.onEvent(except ?? '', frame, origin);
   }
 
   /** After the bus reconnects: anything published meanwhile is read back from the stream. */
@@ -190,7 +220,8 @@ export class RoomFeed {
     const result: JoinResult = { room: this.room, seq: read.seq, epoch: read.epoch };
     let sent = read.seq;
     let replayedBytes = 0;
-    if (since !== undefined) result.recovered = read.complete; // the bus read nothing for another epoch
+    // The bus read nothing for another epoch; a namespace that keeps no history never recovers (§10.1).
+    if (since !== undefined) result.recovered = read.complete && this.options.history > 0;
     sendAck(result);
     const conn = joiner.member.conn;
     for (const m of read.messages) {
@@ -253,6 +284,12 @@ export class RoomFeed {
     member.conn.unsubscribe(this.topic);
     if (this.size === 0) this.host.idle(this);
     return was;
+  }
+
+  /** The feed is forgotten: no window may fire into it. */
+  stop(): void {
+    this.presence?.stop();
+    this.presence = undefined;
   }
 
   private subscribe(): Promise<void> {

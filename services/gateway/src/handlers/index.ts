@@ -2,7 +2,7 @@
 import type { ClientFrame, ClientFrameType } from '@chorus/protocol';
 import type { Session } from '../session.js';
 import { dm, received, startDm } from './dm.js';
-import { presence } from './presence.js';
+import { occupancy, presence } from './presence.js';
 import { history, join, leave, send, startSend } from './rooms.js';
 import { echo, ping } from './session.js';
 
@@ -20,6 +20,7 @@ const handlers: { [K in ClientFrameType]: Handler<K> } = {
   dm,
   received,
   presence,
+  occupancy,
   ping,
   echo,
 };

@@ -30,7 +30,7 @@ export const join = async (s: Session, frame: JoinFrame): Promise<void> => {
     throw new ProtocolError('too_many_rooms', `already in ${s.rooms.size} rooms (maxRooms)`);
   }
   s.rooms.set(room, 'joining');
-  const presence = s.node.bus.presenceJoin(room, s.member, out.userJoined(room, s.user, s.name));
+  const presence = s.node.presence.join(room, s.member);
   presence.catch(() => undefined); // awaited by the feed; a failure surfaces there
   try {
     const replayedBytes = await s.node.feeds.room(room).join(s, request, presence, (result) => s.ack(frame.id, result));
@@ -38,7 +38,7 @@ export const join = async (s: Session, frame: JoinFrame): Promise<void> => {
     s.charge(readCost(replayedBytes));
   } catch (err) {
     s.rooms.delete(room);
-    s.node.bus.presenceLeave(room, s.member, out.userLeft(room, s.user)).catch(() => undefined);
+    s.node.presence.leave(room, s.member).catch(() => undefined); // retried by the writer
     throw err;
   }
 };
@@ -48,7 +48,7 @@ export const leave = async (s: Session, frame: LeaveFrame): Promise<void> => {
   requireMember(s, room); // leaving a joined room is always allowed, whatever the token says now
   s.rooms.delete(room);
   s.node.feeds.existingRoom(room)?.leave(s);
-  await s.node.bus.presenceLeave(room, s.member, out.userLeft(room, s.user));
+  await s.node.presence.leave(room, s.member);
   s.ack(frame.id, { room });
 };
 
@@ -57,6 +57,11 @@ export const startSend = (s: Session, frame: SendFrame, bodyJson: string): Promi
   const { room } = frame;
   try {
     authorize(s, room);
+    // An announcement channel: only the server API publishes (§10.1). A member's room has its options at hand.
+    const options = s.node.feeds.existingRoom(room)?.options ?? s.node.config.namespaces.of(room);
+    if (options.publish === 'server') {
+      throw new ProtocolError('forbidden', `only the server publishes in the namespace of room ${room}`);
+    }
     requireMember(s, room);
   } catch (err) {
     return Promise.reject(err);

@@ -3,13 +3,8 @@
 -- ARGV: 1 epoch candidate, 2 history ttl ms, 3 mode ('since' | 'before' | 'state'), 4 since/before ('' for none),
 --       5 count, 6 the epoch the reader knows ('' for any)
 -- A read reads only what it may return (§10.8): nothing for another epoch, nothing past the latest seq.
-local epoch = redis.call('HGET', KEYS[1], 'epoch')
-if not epoch then
-  epoch = ARGV[1]
-  redis.call('DEL', KEYS[2])
-  redis.call('HSET', KEYS[1], 'epoch', epoch, 'seq', 0)
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
+--#include epoch
+local epoch = roomEpoch(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
 local seq = tonumber(redis.call('HGET', KEYS[1], 'seq'))
 local entries = {}
 if ARGV[6] ~= '' and ARGV[6] ~= epoch then return {epoch, seq, entries} end
