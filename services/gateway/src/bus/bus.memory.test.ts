@@ -6,7 +6,13 @@ const options = (now: () => number) => ({
   inbox: { size: 100, ttlS: 600, unseenTtlS: 60 },
   now,
 });
-const listener = { roomMessage: () => undefined, roomEvent: () => undefined, userMessage: () => undefined };
+const listener = {
+  roomMessage: () => undefined,
+  roomEvent: () => undefined,
+  presenceDiff: () => undefined,
+  occupancy: () => undefined,
+  userMessage: () => undefined,
+};
 
 describe('MemoryBus eviction', () => {
   it('forgets rooms that were only read, and rooms and inboxes whose retention passed', async () => {
