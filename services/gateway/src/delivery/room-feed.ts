@@ -4,6 +4,7 @@ import type { Bus, RoomRead } from '../bus/bus.js';
 import type { Occupancy, PresenceDiff } from '../bus/presence.js';
 import type { RoomOptions } from '../namespaces.js';
 import { RoomPresence } from './room-presence.js';
+import { SharedReads } from './shared-reads.js';
 import type { Connection } from '../transport/transport.js';
 
 /** What a feed needs of a local member connection. */
@@ -64,6 +65,8 @@ export class RoomFeed {
   /** Frames held while a gap is being filled from the stream. */
   private held: Array<{ seq: number; epoch: string; frame: string }> | undefined;
   private subscription: Promise<void> | undefined;
+  /** Reads for joins, shared by the joins that wait together. */
+  readonly reads = new SharedReads((since, epoch) => this.host.bus.roomSince(this.room, since, epoch));
   /** Windows of diffs and counts: only for rooms that get them (memory per room). */
   private presence: RoomPresence | undefined;
 
