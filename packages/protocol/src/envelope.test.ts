@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseClientFrame, parseServerFrame, peekRequestId, CLIENT_FRAME_TYPES, type ClientFrame } from './envelope.js';
+import {
+  parseClientFrame,
+  parseServerFrame,
+  peekRequestId,
+  serverFrame,
+  CLIENT_FRAME_TYPES,
+  type ClientFrame,
+} from './envelope.js';
 import { nestsDeeperThan, utf8Length } from './body.js';
 import { ERRORS, ERROR_CODES } from './errors.js';
 import { CLOSE, closeAdvice } from './close-codes.js';
@@ -127,6 +134,7 @@ describe('parseClientFrame', () => {
       'history',
       'join',
       'leave',
+      'occupancy',
       'ping',
       'presence',
       'received',
@@ -178,8 +186,12 @@ describe('catalogues', () => {
   });
   it('exports a JSON Schema for both directions', () => {
     const schema = protocolJsonSchema() as { $defs: Record<string, { oneOf?: unknown[]; anyOf?: unknown[] }> };
-    expect((schema.$defs.ClientFrame!.oneOf ?? schema.$defs.ClientFrame!.anyOf)!.length).toBe(9);
-    expect((schema.$defs.ServerFrame!.oneOf ?? schema.$defs.ServerFrame!.anyOf)!.length).toBe(12);
+    expect((schema.$defs.ClientFrame!.oneOf ?? schema.$defs.ClientFrame!.anyOf)!.length).toBe(
+      CLIENT_FRAME_TYPES.length,
+    );
+    expect((schema.$defs.ServerFrame!.oneOf ?? schema.$defs.ServerFrame!.anyOf)!.length).toBe(
+      serverFrame.options.length,
+    );
   });
 });
 

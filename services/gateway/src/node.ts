@@ -82,12 +82,14 @@ export class GatewayNode {
       (id) => this.sessions.get(id),
       config.namespaces,
       config.presence.batchMs,
+      config.presence.eachMax,
       log,
     );
     this.presence = new PresenceWriter(
       bus.presence,
       (room) => presencePolicy(config, room),
       (removal) => this.feeds.retryWhenConnected(removal),
+      (room, count) => this.feeds.existingRoom(room)?.noteUsers(count),
     );
   }
 

@@ -146,9 +146,16 @@ export class RedisBus implements Bus {
         );
         break;
       }
-      case 101: // e|<origin conn>|<frame>
-        this.listener?.roomEvent(name, message.slice(2, bar), message.slice(bar + 1));
+      case 101: {
+        // e|<origin conn>|<users>|<version>|<frame>
+        const bar2 = message.indexOf('|', bar + 1);
+        const bar3 = message.indexOf('|', bar2 + 1);
+        this.listener?.roomEvent(name, message.slice(2, bar), message.slice(bar3 + 1), {
+          users: Number(message.slice(bar + 1, bar2)),
+          version: Number(message.slice(bar2 + 1, bar3)),
+        });
         break;
+      }
       case 100: // d|<seq>|<frame>
         this.listener?.userMessage(name, Number(message.slice(2, bar)), message.slice(bar + 1));
         break;
@@ -159,12 +166,12 @@ export class RedisBus implements Bus {
           JSON.parse(message.slice(bar + 1)) as PresenceDiff,
         );
         break;
-      case 111: // o|<users>|<connections>
-        this.listener?.occupancy(name, {
-          users: Number(message.slice(2, bar)),
-          connections: Number(message.slice(bar + 1)),
-        });
+      case 111: {
+        // o|<users>|<connections>|<version>
+        const [users, connections, version] = message.slice(2).split('|').map(Number) as [number, number, number];
+        this.listener?.occupancy(name, { users, connections }, version);
         break;
+      }
     }
   }
 

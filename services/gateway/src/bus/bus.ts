@@ -1,5 +1,5 @@
 // The bus seam: how a gateway node shares rooms, dms and presence with its peers (memory or Redis).
-import type { Occupancy, PresenceDiff, PresenceStore } from './presence.js';
+import type { Occupancy, PresenceDiff, PresenceStore, UserCount } from './presence.js';
 
 export type { Member } from './presence.js';
 
@@ -82,12 +82,15 @@ export const isComplete = (
 
 /** Presence as the bus delivers it: what a room's mode (§10.2) publishes on the room's channel. */
 export interface PresenceEvents {
-  /** A per-user event (`user_joined` / `user_left`), to every local member except `originConn`. */
-  roomEvent(room: string, originConn: string, frame: string): void;
+  /**
+   * A per-user event (`user_joined` / `user_left`), to every local member except `originConn`; `users` is the
+   * room's count after the change (past the valve, members get counts instead, §10.2).
+   */
+  roomEvent(room: string, originConn: string, frame: string, count: UserCount): void;
   /** One node's batch of changes in a `batched` room; `origins` are the connections that caused them. */
   presenceDiff(room: string, origins: string[], diff: PresenceDiff): void;
   /** The room's counts after a change, in a counted room (or one past its valve). */
-  occupancy(room: string, counts: Occupancy): void;
+  occupancy(room: string, counts: Occupancy, version: number): void;
 }
 
 /** What a bus calls back into its node. Calls for one room (or user) arrive in publish order. */

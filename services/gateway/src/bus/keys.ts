@@ -17,6 +17,8 @@ export const roomKeys = (prefix: string, room: string) => {
     users: `${tag}:users`,
     names: `${tag}:names`,
     order: `${tag}:order`,
+    /** Presence batches applied so far: orders the counts they announce. */
+    presenceVersion: `${tag}:pver`,
     idem: (user: string, key: string) => `${tag}:idem:${requester(user, key)}`,
   };
 };

@@ -2,6 +2,7 @@
 import * as out from '../outbound.js';
 import type { PresenceEvents } from './bus.js';
 import type {
+  Applied,
   Member,
   Occupancy,
   PresenceChange,
@@ -18,10 +19,12 @@ interface RoomPresence {
 
 export class MemoryPresence implements PresenceStore {
   private readonly rooms = new Map<string, RoomPresence>();
+  private version = 0;
 
   constructor(private readonly events: () => PresenceEvents | undefined) {}
 
-  async apply(room: string, changes: readonly PresenceChange[], policy: PresencePolicy): Promise<boolean[]> {
+  async apply(room: string, changes: readonly PresenceChange[], policy: PresencePolicy): Promise<Applied> {
+    const version = ++this.version;
     const state = this.rooms.get(room) ?? { members: new Map<string, Member>(), users: new Map() };
     this.rooms.set(room, state);
     const diff: PresenceDiff = { joined: [], left: [] };
@@ -33,7 +36,7 @@ export class MemoryPresence implements PresenceStore {
     const announce = (user: string, name: string | undefined, origin: string) => {
       if (perUser()) {
         const frame = name === undefined ? out.userLeft(room, user) : out.userJoined(room, user, name);
-        this.events()?.roomEvent(room, origin, frame);
+        this.events()?.roomEvent(room, origin, frame, { users: state.users.size, version });
       } else if (diffed()) {
         const entry = net.get(user) ?? {};
         if (name !== undefined) {
@@ -73,9 +76,9 @@ export class MemoryPresence implements PresenceStore {
       else if (entry.left) diff.left.push(user);
     }
     if (diff.joined.length + diff.left.length > 0) this.events()?.presenceDiff(room, [...origins], diff);
-    if (counted) this.events()?.occupancy(room, { users: state.users.size, connections: state.members.size });
+    if (counted) this.events()?.occupancy(room, { users: state.users.size, connections: state.members.size }, version);
     if (state.members.size === 0) this.rooms.delete(room);
-    return results;
+    return { changed: results, users: state.users.size, version };
   }
 
   async list(room: string, after: string | undefined, limit: number): Promise<PresencePage> {

@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import { roomKeys, nodeKeys } from './keys.js';
 import { busError, type Scripted } from './redis-commands.js';
-import type { Occupancy, PresenceChange, PresencePage, PresencePolicy, PresenceStore } from './presence.js';
+import type { Applied, Occupancy, PresenceChange, PresencePage, PresencePolicy, PresenceStore } from './presence.js';
 
 export interface RedisPresenceOptions {
   prefix: string;
@@ -28,24 +28,23 @@ export class RedisPresence implements PresenceStore {
     this.registry = nodeKeys(options.prefix);
   }
 
-  async apply(room: string, changes: readonly PresenceChange[], policy: PresencePolicy): Promise<boolean[]> {
+  async apply(room: string, changes: readonly PresenceChange[], policy: PresencePolicy): Promise<Applied> {
     // Recorded before the first local member's entry, so a reaper that finds this node dead knows where to look.
     const held = changes.filter((c) => c.join && c.member.node === this.options.node).map(() => this.hold(room));
     try {
       await Promise.all(held.map((h) => h.recorded));
-      const results = (
-        await this.run(
-          room,
-          policy,
-          changes.map((c) => this.op(c)),
-        )
-      ).map((n) => n > 0);
+      const [counts, users, version] = await this.run(
+        room,
+        policy,
+        changes.map((c) => this.op(c)),
+      );
+      const changed = counts.map((n) => n > 0);
       // Each applied local change moves the count once: a join already present gives its hold back.
       changes.forEach((c, i) => {
         if (c.member.node !== this.options.node) return;
-        if (c.join !== results[i]) this.release(room);
+        if (c.join !== changed[i]) this.release(room);
       });
-      return results;
+      return { changed, users, version };
     } catch (err) {
       for (let i = 0; i < held.length; i++) this.release(room);
       throw busError(err, this.log);
@@ -61,14 +60,19 @@ export class RedisPresence implements PresenceStore {
     return [join ? 'j' : 'l', `${member.node}:${member.conn}`, member.user, member.name, member.conn];
   }
 
-  private async run(room: string, policy: PresencePolicy, ops: string[] | string[][]): Promise<number[]> {
+  private async run(
+    room: string,
+    policy: PresencePolicy,
+    ops: string[] | string[][],
+  ): Promise<[counts: number[], users: number, version: number]> {
     const keys = roomKeys(this.options.prefix, room);
     return (await this.cmd['presence-apply'](
-      4,
+      5,
       keys.members,
       keys.users,
       keys.names,
       keys.order,
+      keys.presenceVersion,
       policy.mode,
       policy.eachMax,
       policy.batchMax,
@@ -76,7 +80,7 @@ export class RedisPresence implements PresenceStore {
       this.options.sharded ? '1' : '0',
       JSON.stringify(room),
       ...ops.flat(),
-    )) as number[];
+    )) as [number[], number, number];
   }
 
   async list(room: string, after: string | undefined, limit: number): Promise<PresencePage> {

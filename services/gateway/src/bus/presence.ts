@@ -21,6 +21,16 @@ export interface PresencePolicy {
   batchMax: number;
 }
 
+/** A room's user count as of one presence batch; a higher `version` is newer. */
+export interface UserCount {
+  users: number;
+  version: number;
+}
+
+export interface Applied extends UserCount {
+  changed: boolean[];
+}
+
 export interface Occupancy {
   users: number;
   connections: number;
@@ -37,9 +47,10 @@ export interface PresenceStore {
   /**
    * Applies one node's changes to a room, in order and atomically, and publishes on the room's channel what
    * its policy asks for: per-user events, one diff, or one occupancy count. Resolves, per change, whether it
-   * changed anything (a join of a member already present, or a leave of one absent, does not).
+   * changed anything (a join of a member already present, or a leave of one absent, does not), and how many
+   * users the room has after the batch.
    */
-  apply(room: string, changes: readonly PresenceChange[], policy: PresencePolicy): Promise<boolean[]>;
+  apply(room: string, changes: readonly PresenceChange[], policy: PresencePolicy): Promise<Applied>;
   list(room: string, after: string | undefined, limit: number): Promise<PresencePage>;
   occupancy(room: string): Promise<Occupancy>;
 }

@@ -1,7 +1,7 @@
 // The node's registry of room and user feeds: reference-counted bus subscriptions, and the bus listener.
 import type { Logger } from 'pino';
 import type { Bus, BusListener } from '../bus/bus.js';
-import type { Occupancy, PresenceDiff } from '../bus/presence.js';
+import type { Occupancy, PresenceDiff, UserCount } from '../bus/presence.js';
 import type { Namespaces } from '../namespaces.js';
 import { RoomFeed, type FeedHost, type RoomMember } from './room-feed.js';
 import { UserFeed } from './user-feed.js';
@@ -18,6 +18,7 @@ export class Feeds implements BusListener, FeedHost {
     private readonly memberById: (connId: string) => RoomMember | undefined,
     private readonly namespaces: Namespaces,
     readonly presenceWindowMs: number,
+    readonly presenceEachMax: number,
     private readonly log: Logger,
   ) {}
 
@@ -73,16 +74,21 @@ export class Feeds implements BusListener, FeedHost {
     this.rooms.get(room)?.onMessage(seq, epoch, frame);
   }
 
-  roomEvent(room: string, originConn: string, frame: string): void {
-    this.rooms.get(room)?.onEvent(originConn, frame, this.memberById(originConn));
+  roomEvent(room: string, originConn: string, frame: string, count: UserCount): void {
+    const feed = this.rooms.get(room);
+    if (!feed) return;
+    feed.noteUsers(count);
+    feed.onUserEvent(originConn, frame, this.memberById(originConn), count.version);
   }
 
   presenceDiff(room: string, origins: string[], diff: PresenceDiff): void {
     this.rooms.get(room)?.onDiff(origins, diff);
   }
 
-  occupancy(room: string, counts: Occupancy): void {
-    this.rooms.get(room)?.onOccupancy(counts);
+  occupancy(room: string, counts: Occupancy, version: number): void {
+    const feed = this.rooms.get(room);
+    feed?.noteUsers({ users: counts.users, version });
+    feed?.onOccupancy(counts);
   }
 
   userMessage(user: string, seq: number, frame: string): void {

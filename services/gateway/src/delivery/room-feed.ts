@@ -1,7 +1,7 @@
 // One room on one node: keeps the room's messages in seq order, fills gaps, and joins members gap-free.
 import { CLOSE, ProtocolError } from '@chorus/protocol';
 import type { Bus, RoomRead } from '../bus/bus.js';
-import type { Occupancy, PresenceDiff } from '../bus/presence.js';
+import type { Occupancy, PresenceDiff, UserCount } from '../bus/presence.js';
 import type { RoomOptions } from '../namespaces.js';
 import { RoomPresence } from './room-presence.js';
 import { SharedReads } from './shared-reads.js';
@@ -18,6 +18,8 @@ export interface FeedHost {
   readonly bus: Bus;
   /** The window of batched presence diffs and occupancy counts (PRESENCE_BATCH_MS). */
   readonly presenceWindowMs: number;
+  /** PRESENCE_EACH_MAX: past it an `each` room's members get counts, not per-user events. */
+  readonly presenceEachMax: number;
   publish(topic: string, frame: string): number;
   /** A room went silent on this node (no members, no joiners): forget it. */
   idle(feed: RoomFeed): void;
@@ -45,6 +47,8 @@ interface Buffered {
 interface Joiner {
   member: RoomMember;
   buffer: Buffered[];
+  /** The version of the joiner's own presence write, once it is known. */
+  presenceVersion?: number;
   caughtUp?: () => void;
 }
 
@@ -67,6 +71,14 @@ export class RoomFeed {
   private subscription: Promise<void> | undefined;
   /** Reads for joins, shared by the joins that wait together. */
   readonly reads = new SharedReads((since, epoch) => this.host.bus.roomSince(this.room, since, epoch));
+  private users = 0;
+  private usersVersion = 0;
+  /**
+   * In an `each` room: the presence version of each member's own join, so a per-user event that arrives after
+   * a later joiner became a member is not sent to it (the change is in that member's `presence`).
+   */
+  private joinVersions: Map<RoomMember, number> | undefined;
+  private newestJoin = 0;
   /** Windows of diffs and counts: only for rooms that get them (memory per room). */
   private presence: RoomPresence | undefined;
 
@@ -104,10 +116,41 @@ export class RoomFeed {
     this.deliver(seq, frame);
   }
 
-  onEvent(originConn: string, frame: string, origin: RoomMember | undefined): void {
+  /**
+   * The room's latest user count as this node last learned it (its own presence writes, and the events).
+   * In an `each` room past PRESENCE_EACH_MAX, a per-user event that arrives late (a join storm) is dropped:
+   * the members get the room's counts instead (§10.2), so a storm costs O(N) frames, not O(N²).
+   */
+  noteUsers({ users, version }: UserCount): void {
+    if (version < this.usersVersion) return;
+    this.users = users;
+    this.usersVersion = version;
+  }
+
+  onUserEvent(originConn: string, frame: string, origin: RoomMember | undefined, version: number): void {
+    if (this.users > this.host.presenceEachMax) return;
+    if (version > this.newestJoin || !this.joinVersions) this.onEvent(originConn, frame, origin);
+    else {
+      // Late news (a join storm): only members that joined before the change hear of it.
+      for (const member of this.members) {
+        if (member.connId !== originConn && (this.joinVersions.get(member) ?? 0) < version) member.conn.send(frame);
+      }
+    }
+    // A joiner hears of changes after its own (those before are in `presence`), never of its own.
+    for (const joiner of this.joiners) {
+      if (
+        joiner.presenceVersion !== undefined &&
+        version > joiner.presenceVersion &&
+        joiner.member.connId !== originConn
+      )
+        joiner.buffer.push({ seq: -1, frame });
+    }
+  }
+
+  /** A presence frame to the room's members on this node, except the connection whose change it is. */
+  private onEvent(originConn: string, frame: string, origin: RoomMember | undefined): void {
     if (origin && this.members.has(origin)) origin.conn.publishExceptSelf(this.topic, frame);
     else this.host.publish(this.topic, frame);
-    for (const joiner of this.joiners) if (joiner.member.connId !== originConn) joiner.buffer.push({ seq: -1, frame });
   }
 
   onDiff(origins: readonly string[], diff: PresenceDiff): void {
@@ -125,7 +168,7 @@ export class RoomFeed {
     ));
   }
 
-  /** A presence frame to every member and joiner on this node, except the connection `except`. */
+  /** A windowed presence frame (diff, counts) to every member on this node, except the connection `except`. */
   private broadcast(frame: string, except: string | undefined): void {
     const origin = except === undefined ? undefined : [...this.members].find((m) => m.connId === except);
     this.onEvent(except ?? '', frame, origin);
@@ -179,6 +222,7 @@ export class RoomFeed {
     const joiners = [...this.joiners];
     this.members.clear();
     this.joiners.clear();
+    this.joinVersions = undefined;
     for (const m of members) m.close(CLOSE.tryAgainLater, reason);
     for (const j of joiners) {
       j.member.close(CLOSE.tryAgainLater, reason);
@@ -198,16 +242,19 @@ export class RoomFeed {
   async join(
     member: RoomMember,
     request: JoinRequest,
-    alongside: Promise<unknown>,
+    alongside: Promise<UserCount | undefined>,
     sendAck: (result: JoinResult) => void,
   ): Promise<number> {
     this.members.delete(member); // never twice in the room while the join replays
+    this.joinVersions?.delete(member);
     member.conn.unsubscribe(this.topic);
     const joiner: Joiner = { member, buffer: [] };
     this.joiners.add(joiner);
     try {
       await this.subscribe();
-      const [read] = await Promise.all([this.host.bus.roomSince(this.room, request.since, request.epoch), alongside]);
+      const [read, presence] = await Promise.all([this.reads.read(request.since, request.epoch), alongside]);
+      // From here the joiner hears the per-user events that came after its own presence write.
+      joiner.presenceVersion = presence?.version ?? 0;
       this.adopt(read);
       await this.caughtUpTo(joiner, read.seq);
       if (member.conn.closed || !this.joiners.has(joiner)) throw new ProtocolError('unavailable', 'connection closed');
@@ -240,6 +287,10 @@ export class RoomFeed {
     }
     this.joiners.delete(joiner);
     this.members.add(joiner.member);
+    if (this.options.presence === 'each' && joiner.presenceVersion) {
+      (this.joinVersions ??= new Map()).set(joiner.member, joiner.presenceVersion);
+      this.newestJoin = Math.max(this.newestJoin, joiner.presenceVersion);
+    }
     conn.subscribe(this.topic);
     return replayedBytes;
   }
@@ -284,6 +335,7 @@ export class RoomFeed {
 
   leave(member: RoomMember): boolean {
     const was = this.members.delete(member);
+    this.joinVersions?.delete(member);
     member.conn.unsubscribe(this.topic);
     if (this.size === 0) this.host.idle(this);
     return was;

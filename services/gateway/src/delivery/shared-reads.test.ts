@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { RoomRead } from '../bus/bus.js';
 import { SharedReads } from './shared-reads.js';
 
@@ -20,7 +20,7 @@ describe('SharedReads', () => {
       calls.push([since, epoch]);
       await gate;
       return room(since, epoch);
-    });
+    }, 0);
     const first = reads.read(9, 'E');
     const rest = [reads.read(8, 'E'), reads.read(5, 'E'), reads.read(undefined, undefined), reads.read(2, 'E')];
     release();
@@ -41,9 +41,37 @@ describe('SharedReads', () => {
     const reads = new SharedReads(async (since, epoch) => {
       if (epoch === 'boom') throw new Error('bus down');
       return room(since, epoch);
-    });
+    }, 0);
     const [wrong, failed] = await Promise.allSettled([reads.read(3, 'old'), reads.read(3, 'boom')]);
     expect(wrong).toMatchObject({ status: 'fulfilled', value: { messages: [], complete: false } });
     expect(failed).toMatchObject({ status: 'rejected' });
+  });
+});
+
+describe('SharedReads gathering recovering joins', () => {
+  it('holds a join with since for a moment so that joins arriving close together share one read', async () => {
+    vi.useFakeTimers();
+    try {
+      const calls: Array<number | undefined> = [];
+      const reads = new SharedReads(async (since) => {
+        calls.push(since);
+        return room(since, 'E');
+      }, 20);
+      const a = reads.read(8, 'E');
+      await vi.advanceTimersByTimeAsync(10);
+      const b = reads.read(6, 'E');
+      expect(calls).toEqual([]);
+      await vi.advanceTimersByTimeAsync(10);
+      expect(calls).toEqual([6]);
+      expect((await a).messages.map((m) => m.seq)).toEqual([9, 10]);
+      expect((await b).messages.map((m) => m.seq)).toEqual([7, 8, 9, 10]);
+      // a join without since (it needs only where the room is) does not wait
+      const c = reads.read(undefined, undefined);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(calls).toEqual([6, undefined]);
+      await c;
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

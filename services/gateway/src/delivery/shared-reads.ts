@@ -1,6 +1,7 @@
 // Joins of one room on one node share their stream reads (§10.2): while a read is in flight, the joins that
-// arrive wait, and the next read, from the lowest `since` among them, serves them all. A dead node's clients
-// rejoining with `since` then cost the bus a few reads per room, not one per connection.
+// arrive wait, and the next read, from the lowest `since` among them, serves them all. A join that recovers
+// (`since`) also waits a few milliseconds for others: a dead node's clients come back spread over a backoff,
+// and then cost the bus a few reads per room, not one per connection.
 import { isComplete, type RoomRead } from '../bus/bus.js';
 
 interface Request {
@@ -10,22 +11,31 @@ interface Request {
   reject: (err: unknown) => void;
 }
 
+/** How long a recovering join waits for others before its read is issued. */
+export const GATHER_MS = 20;
+
 export class SharedReads {
   private waiting: Request[] = [];
   private reading = false;
+  private gathering: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly readSince: (since: number | undefined, epoch: string | undefined) => Promise<RoomRead>,
+    private readonly gatherMs = GATHER_MS,
   ) {}
 
   read(since: number | undefined, epoch: string | undefined): Promise<RoomRead> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ since, epoch, resolve, reject });
-      if (!this.reading) void this.next();
+      if (this.reading) return;
+      if (since === undefined || this.gatherMs === 0) void this.next();
+      else this.gathering ??= setTimeout(() => void this.next(), this.gatherMs);
     });
   }
 
   private async next(): Promise<void> {
+    clearTimeout(this.gathering);
+    this.gathering = undefined;
     const batch = this.waiting;
     this.waiting = [];
     if (batch.length === 0) return;

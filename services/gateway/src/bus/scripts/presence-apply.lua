@@ -1,14 +1,18 @@
 -- Apply one node's presence changes to a room, in order, and publish what the room's presence mode asks for
 -- (PROTOCOL.md §5, §10.2): per-user events, one batched diff, or one occupancy count.
 -- KEYS: 1 members hash (<node>:<conn> -> user \t name), 2 users hash (user -> connections),
---       3 names hash (user -> name), 4 order zset (users, lexicographic)
+--       3 names hash (user -> name), 4 order zset (users, lexicographic), 5 version counter (one per batch)
 -- ARGV: 1 mode ('each' | 'batched' | 'count'), 2 each max, 3 batch max, 4 channel, 5 sharded ('1'/'0'),
 --       6 room as JSON, then groups of 5: op ('j' join | 'l' leave | 'n' every member of a node),
 --       member key (or node prefix), user, name, origin conn
--- Returns, per change, how many connections it added or removed.
+-- Returns, per change, how many connections it added or removed; and the room's users after the batch.
+-- Per-user events carry the room's users after their change and the batch's version:
+-- e|<origin conn>|<users>|<version>|<frame>; counts: o|<users>|<connections>|<version>.
 --#include publish
 local mode, eachMax, batchMax = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local channel, room = ARGV[4], ARGV[6]
+-- Orders this batch's counts against every other's, so a node keeps the newest whatever arrives first.
+local version = redis.call('INCR', KEYS[5])
 local function publish(payload) publishOn(channel, payload, ARGV[5]) end
 local function perUser()
   return mode == 'each' and redis.call('HLEN', KEYS[2]) <= eachMax
@@ -27,7 +31,7 @@ local function change(user, name, isJoin, origin)
     else
       frame = '{"type":"user_left","room":' .. room .. ',"user":' .. cjson.encode(user) .. '}'
     end
-    publish('e|' .. origin .. '|' .. frame)
+    publish('e|' .. origin .. '|' .. redis.call('HLEN', KEYS[2]) .. '|' .. version .. '|' .. frame)
   elseif diffed() then
     if joined[user] == nil and left[user] == nil then order[#order + 1] = user end
     if isJoin then
@@ -87,5 +91,5 @@ end
 if #joinedJson + #leftJson > 0 then
   publish('p|' .. table.concat(origins, ',') .. '|{"joined":[' .. table.concat(joinedJson, ',') .. '],"left":[' .. table.concat(leftJson, ',') .. ']}')
 end
-if counted then publish('o|' .. redis.call('HLEN', KEYS[2]) .. '|' .. redis.call('HLEN', KEYS[1])) end
-return results
+if counted then publish('o|' .. redis.call('HLEN', KEYS[2]) .. '|' .. redis.call('HLEN', KEYS[1]) .. '|' .. version) end
+return {results, redis.call('HLEN', KEYS[2]), version}

@@ -1,0 +1,188 @@
+// Big rooms (issue 18, PROTOCOL.md §10.2): a join storm into one room costs what a storm into rooms of their own
+// costs (frames and bus work linear in connections), and a node's death in a big room is recovered in batches.
+import { expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { connect, type ChorusClient } from '../../packages/client/src/node.js';
+import type { MessageFrame } from '../../packages/protocol/src/index.js';
+import { startCluster, type Cluster } from '../../services/gateway/test/support/cluster.js';
+import { TestClient, sleep } from '../../services/gateway/test/support/client.js';
+import { percentile, record, scale } from './support.js';
+
+const STORM = scale(2_000, 5_000);
+const MEMBERS = scale(300, 3_000);
+
+/** Sum of one metric (all label sets matching `labels`) over the given nodes (default: all). */
+const metric = async (cluster: Cluster, name: string, labels: string, nodes: number[]) => {
+  let total = 0;
+  for (const i of nodes) {
+    const text = await (await fetch(`${cluster.http(i)}/metrics`)).text();
+    for (const m of text.matchAll(new RegExp(`^${name}\\{?([^}\\s]*)\\}? (\\S+)$`, 'gm')))
+      if (m[1]!.includes(labels)) total += Number(m[2]);
+  }
+  return total;
+};
+
+/** N raw sockets connect and join `roomOf(i)` at once; frames counted (not parsed) until the room is quiet. */
+const storm = async (cluster: Cluster, tag: string, roomOf: (i: number) => string) => {
+  const sockets: WebSocket[] = [];
+  const frames = new Array<number>(STORM).fill(0);
+  const types = new Map<string, number>();
+  let failed = 0;
+  const t0 = Date.now();
+  await new Promise<void>((resolve) => {
+    let joined = 0;
+    const done = () => ++joined === STORM && resolve();
+    for (let i = 0; i < STORM; i++) {
+      const ws = new WebSocket(`${cluster.url(i % 2)}?user=${tag}${i}`, { perMessageDeflate: false });
+      sockets.push(ws);
+      ws.on('message', (data) => {
+        frames[i]!++;
+        const text = String(data);
+        const type = text.slice(9, text.indexOf('"', 9));
+        types.set(type, (types.get(type) ?? 0) + 1);
+        if (text.startsWith('{"type":"welcome"')) ws.send(`{"type":"join","room":"${roomOf(i)}","id":"j"}`);
+        else if (text.startsWith('{"type":"ack","id":"j"')) done();
+      });
+      ws.on('error', () => {
+        failed++;
+        done();
+      });
+    }
+  });
+  const seconds = (Date.now() - t0) / 1000;
+  await sleep(1_000); // the last windows of presence news arrive
+  for (const ws of sockets) ws.terminate();
+  const total = frames.reduce((a, b) => a + b, 0);
+  return {
+    seconds,
+    connectionsPerSec: Math.round(STORM / seconds),
+    framesPerClient: Number((total / STORM).toFixed(1)),
+    framesByType: Object.fromEntries(types),
+    failed,
+  };
+};
+
+it(`${STORM} clients joining one room connect at least half as fast as into rooms of their own, ≤ 20 frames each`, async () => {
+  await using cluster = await startCluster({ bus: 'redis', nodes: 2, env: { MAX_CONNECTIONS_PER_USER: '100000' } });
+  const own = await storm(cluster, 'own', (i) => `own-${i}`);
+  await sleep(1_000);
+  const both = [0, 1];
+  const readsBefore = await metric(cluster, 'chorus_bus_request_duration_seconds_count', 'op="roomSince"', both);
+  const one = await storm(cluster, 'one', () => 'one-big-room');
+  const reads =
+    (await metric(cluster, 'chorus_bus_request_duration_seconds_count', 'op="roomSince"', both)) - readsBefore;
+  record('big-room-storm', {
+    clients: STORM,
+    ownRooms: own,
+    oneRoom: one,
+    rateRatio: Number((one.connectionsPerSec / own.connectionsPerSec).toFixed(2)),
+    roomReadsDuringOneRoomStorm: reads,
+  });
+  expect(own.failed + one.failed).toBe(0);
+  expect(one.framesPerClient).toBeLessThanOrEqual(20);
+  expect(one.connectionsPerSec).toBeGreaterThanOrEqual(own.connectionsPerSec / 2);
+}, 180_000);
+
+it(`a node SIGKILLed holding 1/3 of a ${MEMBERS}-member room: every client recovers with every message once`, async () => {
+  await using cluster = await startCluster({
+    bus: 'redis',
+    nodes: 3,
+    env: { RATE_PER_SEC: '1000', MAX_CONNECTIONS_PER_USER: '100000', NAMESPACES: '{"live":{"presence":"batched"}}' },
+  });
+  const room = 'live:big';
+  const urls = cluster.nodes.map((n) => n.url);
+  const apps: Array<{ client: ChorusClient; seen: MessageFrame[]; reconnectedAt?: number }> = [];
+  for (let i = 0; i < MEMBERS; i++) {
+    const client = connect(
+      [...urls.slice(i % 3), ...urls.slice(0, i % 3)],
+      { user: `big${i}` },
+      {
+        backoff: { baseMs: 100, maxMs: 1000 },
+      },
+    );
+    const app = { client, seen: [] as MessageFrame[], reconnectedAt: undefined as number | undefined };
+    client.room(room).on('message', (m) => app.seen.push(m));
+    client.on('state', (s) => {
+      if (s.to === 'connected' && s.from === 'reconnecting') app.reconnectedAt = Date.now();
+    });
+    apps.push(app);
+  }
+  const publisher = connect(urls[0]!, { user: 'big-publisher' });
+  const ghosts = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => TestClient.connect(urls[1]!, { user: `ghost${i}` })),
+  );
+  const watcher = await TestClient.connect(urls[0]!, { user: 'big-watcher' });
+  try {
+    await Promise.all([...apps.map((a) => a.client.ready()), publisher.ready()]);
+    for (let i = 0; i < apps.length; i += 200)
+      await Promise.all(apps.slice(i, i + 200).map((a) => a.client.room(room).join()));
+    await publisher.room(room).join();
+    for (const g of ghosts) await g.ok({ type: 'join', room });
+    await watcher.ok({ type: 'join', room });
+    let n = 0;
+    const traffic = setInterval(
+      () =>
+        void publisher
+          .room(room)
+          .send({ n: n++ })
+          .catch(() => undefined),
+      50,
+    );
+    await sleep(1_000);
+    const victims = apps.filter((a) => a.client.node === 'n2');
+    expect(victims.length).toBeGreaterThan(0);
+    const survivors = [0, 2];
+    const readsBefore = await metric(cluster, 'chorus_bus_request_duration_seconds_count', 'op="roomSince"', survivors);
+    const killedAt = Date.now();
+    await cluster.nodes[1]!.kill('SIGKILL');
+    // the ghosts never come back: they leave in one diff (or a few), not one frame each
+    const from = watcher.frames.length;
+    const gone = new Set<string>();
+    const deadline = killedAt + 15_000;
+    while (gone.size < ghosts.length && Date.now() < deadline) {
+      for (const f of watcher.frames.slice(from))
+        if (f.type === 'presence_diff') for (const u of f.left as string[]) if (u.startsWith('ghost')) gone.add(u);
+      await sleep(100);
+    }
+    const presenceSettledMs = Date.now() - killedAt;
+    expect(gone.size).toBe(ghosts.length);
+    const diffsAboutGhosts = watcher.frames
+      .slice(from)
+      .filter((f) => f.type === 'presence_diff' && (f.left as string[]).some((u) => u.startsWith('ghost'))).length;
+    await sleep(500);
+    clearInterval(traffic);
+    await sleep(500);
+    const latest = (await publisher.room(room).history({ limit: 1 }))[0]!.seq;
+    const until = Date.now() + 20_000;
+    while (apps.some((a) => (a.seen.at(-1)?.seq ?? 0) < latest) && Date.now() < until) await sleep(100);
+    // the surviving nodes' room reads from the kill on: the resume storm shares them
+    const resumeReads =
+      (await metric(cluster, 'chorus_bus_request_duration_seconds_count', 'op="roomSince"', survivors)) - readsBefore;
+    for (const a of apps) {
+      expect(
+        a.seen.map((m) => m.seq),
+        a.client.user,
+      ).toEqual(Array.from({ length: latest }, (_, i) => i + 1));
+    }
+    const recovery = victims.map((v) => v.reconnectedAt! - killedAt);
+    record('big-room-crash', {
+      members: MEMBERS,
+      victims: victims.length,
+      messages: latest,
+      lostOrDuplicated: 0,
+      recoveryP50Ms: percentile(recovery, 0.5),
+      recoveryP99Ms: percentile(recovery, 0.99),
+      resumeRoomReads: resumeReads,
+      presenceSettledMs,
+      diffsAboutTheDeadNodesUsers: diffsAboutGhosts,
+    });
+    expect(presenceSettledMs).toBeLessThan(15_000);
+    expect(diffsAboutGhosts).toBeLessThanOrEqual(3);
+    expect(resumeReads).toBeLessThan(victims.length / 2);
+  } finally {
+    for (const a of apps) a.client.close();
+    publisher.close();
+    for (const g of ghosts) g.close();
+    watcher.close();
+  }
+}, 180_000);
