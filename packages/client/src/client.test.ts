@@ -235,6 +235,64 @@ describe('ChorusClient', () => {
     expect(client.state).toBe('reconnecting');
   });
 
+  it('turns batched diffs into the same user events as per-user frames, and keeps the latest occupancy', async () => {
+    const client = make();
+    await flush();
+    gateway.socket.welcome();
+    const room = await joined(client, 'live:x', 0);
+    const events: string[] = [];
+    room.on('user_joined', (e) => events.push(`room+${e.user}`));
+    room.on('user_left', (e) => events.push(`room-${e.user}`));
+    client.on('user_joined', (e) => events.push(`client+${e.user}`));
+    client.on('user_left', (e) => events.push(`client-${e.user}`));
+    const counts: unknown[] = [];
+    room.on('occupancy', (o) => counts.push(o));
+    gateway.socket.push({ type: 'user_joined', room: 'live:x', user: 'a', name: 'A' });
+    gateway.socket.push({
+      type: 'presence_diff',
+      room: 'live:x',
+      joined: [{ user: 'b', name: 'B' }],
+      left: ['a'],
+    });
+    gateway.socket.push({ type: 'occupancy', room: 'live:x', users: 7, connections: 9 });
+    gateway.socket.push({ type: 'presence_diff', room: 'elsewhere', joined: [{ user: 'z', name: 'Z' }], left: [] });
+    expect(events).toEqual(['room+a', 'client+a', 'room+b', 'room-a', 'client+b', 'client-a']);
+    expect(counts).toEqual([{ users: 7, connections: 9 }]);
+    expect(room.occupancy).toEqual({ users: 7, connections: 9 });
+  });
+
+  it('pages presence with after until no next is left', async () => {
+    const client = make();
+    await flush();
+    gateway.socket.welcome();
+    const room = client.room('big');
+    const all = room.presence();
+    await flush();
+    const first = gateway.socket.last('presence')!;
+    expect(first).toMatchObject({ room: 'big' });
+    expect(first.after).toBeUndefined();
+    gateway.socket.push({
+      type: 'presence',
+      id: first.id,
+      room: 'big',
+      users: [{ user: 'a', name: 'a', connections: 1 }],
+      next: 'a',
+    });
+    await flush();
+    const second = gateway.socket.last('presence')!;
+    expect(second).toMatchObject({ after: 'a' });
+    gateway.socket.push({
+      type: 'presence',
+      id: second.id,
+      room: 'big',
+      users: [{ user: 'b', name: 'b', connections: 2 }],
+    });
+    expect((await all).map((u) => u.user)).toEqual(['a', 'b']);
+    // events are a closed map: a misspelt name does not compile
+    // @ts-expect-error -- 'mesage' is not an event
+    client.on('mesage', () => undefined);
+  });
+
   it('closes when a token expires and the app gave no way to refresh it', async () => {
     const client = make({}, { token: 'fixed' } as never);
     await flush();

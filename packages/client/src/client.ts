@@ -1,5 +1,15 @@
 // The chorus client: an explicit connection state machine with reconnect, resume, queued sends and dedup.
-import type { DmAck, DmDelivery, ErrorFrame, JoinAck, MessageFrame, UserJoined, UserLeft } from '@chorus/protocol';
+import type {
+  DmAck,
+  DmDelivery,
+  ErrorFrame,
+  JoinAck,
+  MessageFrame,
+  OccupancyReply,
+  PresenceDiff,
+  UserJoined,
+  UserLeft,
+} from '@chorus/protocol';
 import { CLOSE, SUBPROTOCOL, closeAdvice } from '@chorus/protocol/codes';
 import { DEFAULT_BACKOFF, backoffDelay, promptDelay, type BackoffOptions } from './backoff.js';
 import { Emitter } from './emitter.js';
@@ -42,17 +52,18 @@ export interface ClientOptions {
   random?: () => number;
 }
 
-export interface ClientEvents {
-  [event: string]: unknown;
+// A type, not an interface: no index signature, so `client.on('mesage', …)` does not compile.
+export type ClientEvents = {
   state: StateChange;
   message: MessageFrame;
   dm: DmDelivery;
   user_joined: UserJoined;
   user_left: UserLeft;
+  occupancy: OccupancyReply;
   recovery: { room: string; recovered: false; epochChanged: boolean };
   /** An error frame that answered no request of ours (e.g. rate_limited on a frame without id). */
   error: ErrorFrame;
-}
+};
 
 interface Pending {
   id: string;
@@ -274,11 +285,17 @@ export class ChorusClient extends Emitter<ClientEvents> implements RoomHost {
       case 'dm':
         return this.directMessage(frame as unknown as DmDelivery);
       case 'user_joined':
-      case 'user_left': {
-        const event = frame as unknown as UserJoined | UserLeft;
-        this.rooms.get(event.room)?.presenceEvent(event);
-        if (event.type === 'user_joined') this.emit('user_joined', event);
-        else this.emit('user_left', event);
+      case 'user_left':
+      case 'presence_diff':
+      case 'occupancy': {
+        const event = frame as unknown as UserJoined | UserLeft | PresenceDiff | OccupancyReply;
+        const room = this.rooms.get(event.room);
+        if (!room) return;
+        for (const e of room.presenceEvent(event)) {
+          if (e.type === 'user_joined') this.emit('user_joined', e);
+          else this.emit('user_left', e);
+        }
+        if (event.type === 'occupancy') this.emit('occupancy', event);
         return;
       }
       case 'error':

@@ -1,15 +1,29 @@
 // A room handle: join/leave/send/history/presence, its own events, and the last seq it has seen.
-import type { JoinAck, MessageFrame, PresenceUser, SendAck, UserJoined, UserLeft } from '@chorus/protocol';
+import type {
+  JoinAck,
+  MessageFrame,
+  OccupancyReply,
+  PresenceDiff,
+  PresenceReply,
+  PresenceUser,
+  SendAck,
+  UserJoined,
+  UserLeft,
+} from '@chorus/protocol';
 import { Emitter } from './emitter.js';
 
-export interface RoomEvents {
-  [event: string]: unknown;
+// A type, not an interface: no index signature, so a misspelt event name does not compile.
+export type RoomEvents = {
   message: MessageFrame;
+  /** A user's first connection in the room: from `user_joined`, or from a `presence_diff` (batched rooms). */
   user_joined: UserJoined;
+  /** A user's last connection out: from `user_left`, or from a `presence_diff`. */
   user_left: UserLeft;
+  /** The room's counts: counted rooms, and rooms past their presence valve (PROTOCOL.md §10.2). */
+  occupancy: Occupancy;
   /** A (re)join could not replay everything since the last seq seen: the app may reload history. */
   recovery: { room: string; recovered: false; epochChanged: boolean };
-}
+};
 
 /** What a room needs of its client; kept narrow so the two can be read apart. */
 export interface RoomHost {
@@ -19,7 +33,22 @@ export interface RoomHost {
   newKey(): string;
 }
 
+export interface Occupancy {
+  users: number;
+  connections: number;
+}
+
+/** One page of `presence`: users in ascending id order; `next` to pass as `after` while more remain. */
+export interface PresencePage {
+  users: PresenceUser[];
+  next?: string;
+  /** Counted rooms list nobody: this is how many users are in. */
+  count?: number;
+}
+
 export class Room extends Emitter<RoomEvents> {
+  /** The latest counts heard (events or `occupancy()`), undefined until the first. */
+  occupancy: Occupancy | undefined;
   /** The epoch of the sequence `lastSeq` belongs to (undefined before the first join). */
   epoch: string | undefined;
   /** The highest seq delivered to the app; a rejoin asks for everything after it. */
@@ -58,12 +87,35 @@ export class Room extends Emitter<RoomEvents> {
     return reply.messages;
   }
 
+  /** Every user in the room, all pages (in a counted room: nobody; see `presencePage` and `count`). */
   async presence(): Promise<PresenceUser[]> {
-    const reply = await this.host.request<{ users: PresenceUser[] }>(
-      { type: 'presence', room: this.name },
+    const users: PresenceUser[] = [];
+    let after: string | undefined;
+    do {
+      const page = await this.presencePage({ after });
+      users.push(...page.users);
+      after = page.next;
+    } while (after !== undefined);
+    return users;
+  }
+
+  /** One page of the room's users, after the user id `after`. */
+  async presencePage(options: { after?: string; limit?: number } = {}): Promise<PresencePage> {
+    const frame: Record<string, unknown> = { type: 'presence', room: this.name };
+    if (options.after !== undefined) frame.after = options.after;
+    if (options.limit !== undefined) frame.limit = options.limit;
+    const { users, next, count } = await this.host.request<PresenceReply>(frame, { retry: true });
+    return { users, ...(next === undefined ? {} : { next }), ...(count === undefined ? {} : { count }) };
+  }
+
+  /** The room's cluster-wide counts (at most 2 s stale). */
+  async fetchOccupancy(): Promise<Occupancy> {
+    const { users, connections } = await this.host.request<OccupancyReply>(
+      { type: 'occupancy', room: this.name },
       { retry: true },
     );
-    return reply.users;
+    this.occupancy = { users, connections };
+    return this.occupancy;
   }
 
   /** Called by the client for each room frame; returns false for a duplicate. */
@@ -85,8 +137,27 @@ export class Room extends Emitter<RoomEvents> {
     if (ack.recovered === false) this.emit('recovery', { room: this.name, recovered: false, epochChanged });
   }
 
-  presenceEvent(frame: UserJoined | UserLeft): void {
-    if (frame.type === 'user_joined') this.emit('user_joined', frame);
-    else this.emit('user_left', frame);
+  /**
+   * Per-user events and batched diffs become the same `user_joined` / `user_left` events for the app; returns
+   * them (the client re-emits them).
+   */
+  presenceEvent(frame: UserJoined | UserLeft | PresenceDiff | OccupancyReply): Array<UserJoined | UserLeft> {
+    if (frame.type === 'occupancy') {
+      this.occupancy = { users: frame.users, connections: frame.connections };
+      this.emit('occupancy', this.occupancy);
+      return [];
+    }
+    const events: Array<UserJoined | UserLeft> =
+      frame.type === 'presence_diff'
+        ? [
+            ...frame.joined.map(({ user, name }) => ({ type: 'user_joined' as const, room: this.name, user, name })),
+            ...frame.left.map((user) => ({ type: 'user_left' as const, room: this.name, user })),
+          ]
+        : [frame];
+    for (const event of events) {
+      if (event.type === 'user_joined') this.emit('user_joined', event);
+      else this.emit('user_left', event);
+    }
+    return events;
   }
 }
