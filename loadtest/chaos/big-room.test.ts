@@ -186,3 +186,92 @@ it(`a node SIGKILLed holding 1/3 of a ${MEMBERS}-member room: every client recov
     watcher.close();
   }
 }, 180_000);
+
+const BATCHED = scale(1_500, 20_000);
+const IDLE = scale(2_000, 10_000);
+
+const rssOf = async (cluster: Cluster, i: number) => {
+  const text = await (await fetch(`${cluster.http(i)}/metrics`)).text();
+  return Number(/^chorus_process_resident_memory_bytes (\d+)/m.exec(text)![1]);
+};
+
+it(`${BATCHED} clients into one batched room on 3 nodes: connection rate, frames and memory per client`, async () => {
+  await using cluster = await startCluster({
+    bus: 'redis',
+    nodes: 3,
+    env: { MAX_CONNECTIONS_PER_USER: '100000', NAMESPACES: '{"live":{"presence":"batched"}}' },
+  });
+  const before = await Promise.all([0, 1, 2].map((i) => rssOf(cluster, i)));
+  const sockets: WebSocket[] = [];
+  const frames = new Map<string, number>();
+  let total = 0;
+  let failed = 0;
+  const t0 = Date.now();
+  await new Promise<void>((resolve) => {
+    let joined = 0;
+    const done = () => ++joined === BATCHED && resolve();
+    for (let i = 0; i < BATCHED; i++) {
+      const ws = new WebSocket(`${cluster.url(i % 3)}?user=live${i}`, { perMessageDeflate: false });
+      sockets.push(ws);
+      ws.on('message', (data) => {
+        total++;
+        const text = String(data);
+        const type = text.slice(9, text.indexOf('"', 9));
+        frames.set(type, (frames.get(type) ?? 0) + 1);
+        if (type === 'welcome') ws.send('{"type":"join","room":"live:stadium","id":"j"}');
+        else if (text.startsWith('{"type":"ack","id":"j"')) done();
+      });
+      ws.on('error', () => {
+        failed++;
+        done();
+      });
+    }
+  });
+  const seconds = (Date.now() - t0) / 1000;
+  await sleep(2_000);
+  const after = await Promise.all([0, 1, 2].map((i) => rssOf(cluster, i)));
+  for (const ws of sockets) ws.terminate();
+  const rssPerConnection = Math.round((after.reduce((a, b) => a + b) - before.reduce((a, b) => a + b)) / BATCHED);
+  record('big-room-batched', {
+    clients: BATCHED,
+    nodes: 3,
+    seconds,
+    connectionsPerSec: Math.round(BATCHED / seconds),
+    framesPerClient: Number((total / BATCHED).toFixed(1)),
+    framesByType: Object.fromEntries(frames),
+    rssPerConnectionBytes: rssPerConnection,
+    failed,
+  });
+  expect(failed).toBe(0);
+  expect(total / BATCHED).toBeLessThanOrEqual(20);
+}, 300_000);
+
+it(`an idle connection in one big room costs no more memory than one in a room of its own (${IDLE} each)`, async () => {
+  const measure = async (roomOf: (i: number) => string) => {
+    await using cluster = await startCluster({ bus: 'redis', nodes: 1, env: { MAX_CONNECTIONS_PER_USER: '100000' } });
+    const before = await rssOf(cluster, 0);
+    const sockets: WebSocket[] = [];
+    await new Promise<void>((resolve, reject) => {
+      let joined = 0;
+      for (let i = 0; i < IDLE; i++) {
+        const ws = new WebSocket(`${cluster.url(0)}?user=idle${i}`, { perMessageDeflate: false });
+        sockets.push(ws);
+        ws.on('message', (data) => {
+          const text = String(data);
+          if (text.startsWith('{"type":"welcome"')) ws.send(`{"type":"join","room":"${roomOf(i)}","id":"j"}`);
+          else if (text.startsWith('{"type":"ack","id":"j"') && ++joined === IDLE) resolve();
+        });
+        ws.on('error', reject);
+      }
+    });
+    await sleep(3_000); // garbage of the storm collected, presence windows closed
+    const bytes = Math.round(((await rssOf(cluster, 0)) - before) / IDLE);
+    for (const ws of sockets) ws.terminate();
+    return bytes;
+  };
+  const ownRoom = await measure((i) => `idle-${i}`);
+  const bigRoom = await measure(() => 'idle-big');
+  record('big-room-memory', { connections: IDLE, rssPerConnectionOwnRoom: ownRoom, rssPerConnectionBigRoom: bigRoom });
+  // RSS is noisy at this size: the big room must not cost more than a room of one's own, give or take 1 KiB
+  expect(bigRoom).toBeLessThanOrEqual(ownRoom + 1024);
+}, 300_000);
