@@ -10,6 +10,10 @@ export const CLOSE = {
   serviceRestart: 1012,
   tryAgainLater: 1013,
   tokenExpired: 4001,
+  /** Disconnected by the server (`POST /api/disconnect`): do not reconnect automatically. */
+  disconnected: 4003,
+  /** Banned (`POST /api/ban`): do not reconnect. */
+  banned: 4004,
 } as const;
 
 export type CloseCode = (typeof CLOSE)[keyof typeof CLOSE];
@@ -28,6 +32,8 @@ export const closeAdvice = (code: number): CloseAdvice => {
     case CLOSE.policy:
     case CLOSE.invalidUtf8:
     case CLOSE.tooBig:
+    case CLOSE.disconnected:
+    case CLOSE.banned:
       return 'stop';
     default:
       return 'reconnect-backoff';

@@ -138,7 +138,9 @@ describe('parseClientFrame', () => {
       'ping',
       'presence',
       'received',
+      'refresh',
       'send',
+      'signal',
     ]);
   });
 });

@@ -16,8 +16,10 @@ import {
   userLeft,
 } from './frames/presence.js';
 import { historyFrame, historyReply, joinFrame, leaveFrame, messageFrame, sendFrame } from './frames/rooms.js';
+import { signalDelivery, signalFrame } from './frames/signals.js';
 import {
   ackFrame,
+  refreshFrame,
   echoFrame,
   echoReply,
   errorFrame,
@@ -36,6 +38,8 @@ export const clientFrame = z.discriminatedUnion('type', [
   historyFrame,
   presenceFrame,
   occupancyFrame,
+  signalFrame,
+  refreshFrame,
   pingFrame,
   echoFrame,
 ]);
@@ -55,6 +59,7 @@ export const serverFrame = z.discriminatedUnion('type', [
   userLeft,
   presenceDiff,
   occupancyReply,
+  signalDelivery,
   pongFrame,
   echoReply,
   reconnectFrame,

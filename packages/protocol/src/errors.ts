@@ -5,6 +5,7 @@ export const ERRORS = {
   bad_frame: { retryable: false, message: 'frame has the wrong shape' },
   too_large: { retryable: false, message: 'body exceeds maxBodyBytes' },
   forbidden: { retryable: false, message: 'not allowed for this user' },
+  unauthorized: { retryable: false, message: 'the credentials are not valid for this connection' },
   not_member: { retryable: false, message: 'not a member of this room' },
   too_many_rooms: { retryable: false, message: 'joined too many rooms' },
   unavailable: { retryable: true, message: 'the bus did not confirm the operation; retry' },

@@ -9,5 +9,7 @@ export * from './frames/rooms.js';
 export * from './frames/dm.js';
 export * from './frames/presence.js';
 export * from './frames/session.js';
+export * from './frames/signals.js';
+export * as api from './api.js';
 export * from './envelope.js';
 export { protocolJsonSchema } from './json-schema.js';

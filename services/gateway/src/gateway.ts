@@ -68,7 +68,9 @@ export const startGateway = async (config: Config, bus: Bus, log: Logger): Promi
   const port = await transport.listen(config.host, config.port);
   const stopSweeps = startSweeps(node);
   const announce = () =>
-    bus.announce(node.stats(), ANNOUNCE_TTL_MS).catch((err: unknown) => log.debug({ err }, 'announce failed'));
+    bus
+      .announce(node.stats(), ANNOUNCE_TTL_MS, node.topRooms())
+      .catch((err: unknown) => log.debug({ err }, 'announce failed'));
   void announce();
   const announcer = setInterval(announce, ANNOUNCE_EVERY_MS);
   log.info({ port, host: config.host, bus: bus.kind, auth: config.auth.mode }, 'listening');

@@ -76,21 +76,37 @@ export class GatewayNode {
       }
       return delivered;
     };
-    this.feeds = new Feeds(
+    this.feeds = new Feeds({
       bus,
-      counted,
-      (id) => this.sessions.get(id),
-      config.namespaces,
-      config.presence.batchMs,
-      config.presence.eachMax,
+      publish: counted,
+      memberById: (id) => this.sessions.get(id),
+      kick: (user, code, reason) => this.kick(user, code, reason),
+      namespaces: config.namespaces,
+      presence: config.presence,
       log,
-    );
+    });
     this.presence = new PresenceWriter(
       bus.presence,
       (room) => presencePolicy(config, room),
       (removal) => this.feeds.retryWhenConnected(removal),
       (room, count) => this.feeds.existingRoom(room)?.noteUsers(count),
     );
+  }
+
+  /** Closes every local connection of `user` with `code` (disconnect 4003, ban 4004); returns how many. */
+  kick(user: string, code: number, reason: string): number {
+    let closed = 0;
+    for (const session of this.sessions.values()) {
+      if (session.user !== user || session.conn.closed) continue;
+      session.close(code, reason);
+      closed++;
+    }
+    return closed;
+  }
+
+  /** This node's biggest rooms by local members, for the registry (GET /api/rooms). */
+  topRooms(limit = 100) {
+    return this.feeds.biggest(limit);
   }
 
   get ready(): boolean {

@@ -59,4 +59,15 @@ export const presenceDiff = (
 export const userJoined = (room: string, user: string, name: string) => q({ type: 'user_joined', room, user, name });
 export const userLeft = (room: string, user: string) => q({ type: 'user_left', room, user });
 
+export const signal = (
+  from: string,
+  name: string,
+  target: { to: string } | { room: string },
+  bodyJson: string,
+  ts: number,
+) =>
+  `{"type":"signal","from":${q(from)},"name":${q(name)},${
+    'to' in target ? `"to":${q(target.to)}` : `"room":${q(target.room)}`
+  },"body":${bodyJson},"ts":${ts}}`;
+
 export const reconnect = () => '{"type":"reconnect","reason":"draining"}';

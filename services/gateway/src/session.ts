@@ -51,13 +51,39 @@ export class Session implements RoomMember {
   constructor(
     readonly node: GatewayNode,
     readonly conn: Connection,
-    readonly identity: Identity,
+    private credentials: Identity,
   ) {
     this.bucket = new TokenBucket(node.config.limits.ratePerSec);
   }
 
   get log(): Logger {
     return (this.logger ??= this.node.log.child({ conn: this.connId, user: this.identity.user }));
+  }
+
+  get identity(): Identity {
+    return this.credentials;
+  }
+
+  /**
+   * New credentials for the same user (`refresh`): the expiry timer moves, and the rooms the new `rooms` claim
+   * does not allow are left. Returns those rooms.
+   */
+  renew(identity: Identity): string[] {
+    this.credentials = identity;
+    this.expiry ??= new ExpiryTimer(() => this.close(CLOSE.tokenExpired, 'token expired'));
+    this.expiry.arm(identity.expiresAt);
+    const left = [...this.rooms.keys()].filter((room) => identity.rooms && !identity.rooms.allows(room));
+    for (const room of left) {
+      this.leaveRoom(room).catch((err: unknown) => this.log.warn({ err, room }, 'presence leave failed; retried'));
+    }
+    return left;
+  }
+
+  /** Leaves a room on this connection: the room's feed here, and its presence (retried until the bus takes it). */
+  leaveRoom(room: string): Promise<void> {
+    this.rooms.delete(room);
+    this.node.feeds.existingRoom(room)?.leave(this);
+    return this.node.presence.leave(room, this.member);
   }
 
   get user(): string {
@@ -232,14 +258,11 @@ export class Session implements RoomMember {
     if (this.ended) return;
     this.ended = true;
     this.expiry?.clear();
-    const member = this.member;
-    for (const room of this.rooms.keys()) {
-      this.node.feeds.existingRoom(room)?.leave(this);
-      this.node.presence.leave(room, member).catch((err: unknown) => {
+    for (const room of [...this.rooms.keys()]) {
+      this.leaveRoom(room).catch((err: unknown) => {
         this.log.warn({ err, room }, 'presence leave failed at close; will retry when the bus is back');
       });
     }
-    this.rooms.clear();
     this.node.feeds.releaseUser(this.user);
   }
 }

@@ -68,7 +68,8 @@ describe('HTTP routes', () => {
     ] as const) {
       const res = await publish(body);
       expect(res.status).toBe(400);
-      expect(((await res.json()) as { error: string }).error).toMatch(reason);
+      const { error, message } = (await res.json()) as { error: string; message: string };
+      expect(`${error}: ${message}`).toMatch(reason);
     }
   });
 

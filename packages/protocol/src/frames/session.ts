@@ -9,6 +9,9 @@ import { body, joinAck, sendAck } from './rooms.js';
 const id = requestId.optional();
 
 export const pingFrame = z.object({ type: z.literal('ping'), id });
+/** JWT mode (PROTOCOL.md §10.4): new credentials for the same user, without reconnecting. */
+export const refreshFrame = z.object({ type: z.literal('refresh'), id, token: z.string().min(1).max(8_192) });
+export const refreshAck = z.object({ expiresAt: z.number().int() });
 export const echoFrame = z.object({ type: z.literal('echo'), id, body });
 
 export const welcomeFrame = z.object({
@@ -30,6 +33,7 @@ export const ackFrame = z.object({
   ...sendAck.partial().shape,
   ...dmAck.partial().shape,
   ...receivedAck.partial().shape,
+  ...refreshAck.partial().shape,
 });
 export const errorFrame = z.object({
   type: z.literal('error'),
@@ -40,6 +44,8 @@ export const errorFrame = z.object({
 export const reconnectFrame = z.object({ type: z.literal('reconnect'), reason: z.literal('draining') });
 
 export type PingFrame = z.infer<typeof pingFrame>;
+export type RefreshFrame = z.infer<typeof refreshFrame>;
+export type RefreshAck = z.infer<typeof refreshAck>;
 export type EchoFrame = z.infer<typeof echoFrame>;
 export type WelcomeFrame = z.infer<typeof welcomeFrame>;
 export type PongFrame = z.infer<typeof pongFrame>;

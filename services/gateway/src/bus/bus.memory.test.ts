@@ -12,6 +12,9 @@ const listener = {
   presenceDiff: () => undefined,
   occupancy: () => undefined,
   userMessage: () => undefined,
+  roomSignal: () => undefined,
+  userSignal: () => undefined,
+  kick: () => 0,
 };
 
 describe('MemoryBus eviction', () => {

@@ -3,7 +3,9 @@ import { nanoid } from 'nanoid';
 import { IDEMPOTENCY_TTL_MS } from '@chorus/protocol';
 import { DM_HEAD, MESSAGE_HEAD, sequenced } from '../outbound.js';
 import {
+  biggestRooms,
   isComplete,
+  type RoomCount,
   type Bus,
   type BusListener,
   type DmDraft,
@@ -57,7 +59,8 @@ export class MemoryBus implements Bus {
   private readonly roomSubs = new Set<string>();
   private readonly userSubs = new Set<string>();
   readonly presence = new MemoryPresence(() => this.listener);
-  private readonly nodeStats = new Map<string, { stats: NodeAnnouncement; expiresAt: number }>();
+  private readonly nodeStats = new Map<string, { stats: NodeAnnouncement; topRooms: RoomCount[]; expiresAt: number }>();
+  private readonly bans = new Map<string, number>();
   private readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout;
 
@@ -151,8 +154,43 @@ export class MemoryBus implements Bus {
     return inbox.confirmed;
   }
 
-  async announce(stats: NodeAnnouncement, ttlMs: number) {
-    this.nodeStats.set(stats.node, { stats, expiresAt: this.now() + ttlMs });
+  async signalUser(to: string, frame: string): Promise<boolean> {
+    if (!this.userSubs.has(to)) return false;
+    this.listener?.userSignal(to, frame);
+    return true;
+  }
+
+  async signalRoom(room: string, originConn: string, frame: string): Promise<void> {
+    if (this.roomSubs.has(room)) this.listener?.roomSignal(room, originConn, frame);
+  }
+
+  async kick(user: string, code: number, reason: string): Promise<number> {
+    return this.userSubs.has(user) ? (this.listener?.kick(user, code, reason) ?? 0) : 0;
+  }
+
+  async ban(user: string, until: number): Promise<void> {
+    if (until > this.now()) this.bans.set(user, until);
+    else this.bans.delete(user);
+  }
+
+  async bannedUntil(user: string): Promise<number | undefined> {
+    const until = this.bans.get(user);
+    if (until === undefined || until > this.now()) return until;
+    this.bans.delete(user);
+    return undefined;
+  }
+
+  async announce(stats: NodeAnnouncement, ttlMs: number, topRooms: RoomCount[]) {
+    this.nodeStats.set(stats.node, { stats, topRooms, expiresAt: this.now() + ttlMs });
+  }
+
+  async topRooms(limit: number): Promise<RoomCount[]> {
+    const now = this.now();
+    const live = [...this.nodeStats.values()].filter((n) => n.expiresAt > now);
+    return biggestRooms(
+      live.map((n) => n.topRooms),
+      limit,
+    );
   }
 
   async nodes(): Promise<NodeAnnouncement[]> {
@@ -206,6 +244,7 @@ export class MemoryBus implements Bus {
   sweep(): void {
     const now = this.now();
     for (const [id, claim] of this.claims) if (claim.expiresAt <= now) this.claims.delete(id);
+    for (const [user, until] of this.bans) if (until <= now) this.bans.delete(user);
     for (const [name, room] of this.rooms) {
       if (this.roomSubs.has(name)) continue;
       if (room.seq === 0 || now - room.touchedAt > this.options.history(name).ttlS * 1000) this.rooms.delete(name);

@@ -5,7 +5,10 @@ import type { Logger } from 'pino';
 import { IDEMPOTENCY_TTL_MS, ProtocolError } from '@chorus/protocol';
 import { DM_HEAD, MESSAGE_HEAD } from '../outbound.js';
 import {
+  biggestRooms,
   isComplete,
+  KICK_WAIT_MS,
+  type RoomCount,
   type Bus,
   type BusListener,
   type DmDraft,
@@ -18,7 +21,7 @@ import {
   type RoomState,
   type StoredFrame,
 } from './bus.js';
-import { nodeKeys, parseChannel, roomKeys, userKeys } from './keys.js';
+import { kickKeys, nodeKeys, parseChannel, roomKeys, userKeys } from './keys.js';
 import type { PresenceDiff, PresencePolicy } from './presence.js';
 import { REAPER_LOCK_MS, RedisPresence } from './presence.redis.js';
 import { busError, defineScripts, type Client, type Scripted } from './redis-commands.js';
@@ -132,7 +135,7 @@ export class RedisBus implements Bus {
   }
 
   private dispatch(channel: string, message: string): void {
-    const [, name] = parseChannel(this.options.prefix, channel);
+    const [kind, name] = parseChannel(this.options.prefix, channel);
     const bar = message.indexOf('|', 2);
     switch (message.charCodeAt(0)) {
       case 109: {
@@ -159,6 +162,25 @@ export class RedisBus implements Bus {
       case 100: // d|<seq>|<frame>
         this.listener?.userMessage(name, Number(message.slice(2, bar)), message.slice(bar + 1));
         break;
+      case 115: // s|<origin conn>|<frame> on a room; s|-|<frame> on a user
+        if (kind === 'r') this.listener?.roomSignal(name, message.slice(2, bar), message.slice(bar + 1));
+        else this.listener?.userSignal(name, message.slice(bar + 1));
+        break;
+      case 107: {
+        // k|<code>|<kick id>|<reason>
+        const bar2 = message.indexOf('|', bar + 1);
+        const closed = this.listener?.kick(name, Number(message.slice(2, bar)), message.slice(bar2 + 1)) ?? 0;
+        const keys = kickKeys(this.options.prefix, message.slice(bar + 1, bar2));
+        this.cmd
+          .multi()
+          .incrby(keys.closed, closed)
+          .incr(keys.nodes)
+          .pexpire(keys.closed, KICK_WAIT_MS * 5)
+          .pexpire(keys.nodes, KICK_WAIT_MS * 5)
+          .exec()
+          .catch((err: unknown) => this.log.warn({ err }, 'kick answer failed'));
+        break;
+      }
       case 112: // p|<origin conns, comma-separated>|{"joined":[…],"left":[…]}
         this.listener?.presenceDiff(
           name,
@@ -172,6 +194,62 @@ export class RedisBus implements Bus {
         this.listener?.occupancy(name, { users, connections }, version);
         break;
       }
+    }
+  }
+
+  // ---- signals and moderation ----------------------------------------------------------------
+
+  private async publishOn(channel: string, payload: string): Promise<number> {
+    try {
+      return Number(
+        await (this.options.cluster ? this.cmd.spublish(channel, payload) : this.cmd.publish(channel, payload)),
+      );
+    } catch (err) {
+      throw busError(err, this.log);
+    }
+  }
+
+  /** The user's nodes subscribe to its channel exactly while it has a connection: receivers = online. */
+  async signalUser(to: string, frame: string): Promise<boolean> {
+    return (await this.publishOn(userKeys(this.options.prefix, to).channel, `s|-|${frame}`)) > 0;
+  }
+
+  async signalRoom(room: string, originConn: string, frame: string): Promise<void> {
+    await this.publishOn(roomKeys(this.options.prefix, room).channel, `s|${originConn}|${frame}`);
+  }
+
+  /** Every node with a connection of the user closes it and adds to the kick's tally; waits for them all. */
+  async kick(user: string, code: number, reason: string): Promise<number> {
+    const id = nanoid(12);
+    const keys = kickKeys(this.options.prefix, id);
+    const nodes = await this.publishOn(userKeys(this.options.prefix, user).channel, `k|${code}|${id}|${reason}`);
+    const deadline = Date.now() + KICK_WAIT_MS;
+    let closed = 0;
+    for (;;) {
+      const [count, answered] = await this.cmd.mget(keys.closed, keys.nodes);
+      closed = Number(count ?? 0);
+      if (Number(answered ?? 0) >= nodes || Date.now() >= deadline) return closed;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  async ban(user: string, until: number): Promise<void> {
+    const key = userKeys(this.options.prefix, user).ban;
+    try {
+      const ms = until - Date.now();
+      if (ms > 0) await this.cmd.set(key, String(until), 'PX', ms);
+      else await this.cmd.del(key);
+    } catch (err) {
+      throw busError(err, this.log);
+    }
+  }
+
+  async bannedUntil(user: string): Promise<number | undefined> {
+    try {
+      const until = await this.cmd.get(userKeys(this.options.prefix, user).ban);
+      return until === null ? undefined : Number(until);
+    } catch (err) {
+      throw busError(err, this.log);
     }
   }
 
@@ -367,14 +445,29 @@ export class RedisBus implements Bus {
 
   // ---- node registry -------------------------------------------------------------------------
 
-  async announce(stats: NodeAnnouncement, ttlMs: number): Promise<void> {
+  async announce(stats: NodeAnnouncement, ttlMs: number, topRooms: RoomCount[]): Promise<void> {
     const { node } = this.options;
     await Promise.all([
       this.cmd.set(this.registry.lease(node), String(Date.now()), 'PX', ttlMs),
       this.cmd.set(this.registry.stats(node), JSON.stringify(stats), 'PX', ttlMs),
+      this.cmd.set(this.registry.topRooms(node), JSON.stringify(topRooms), 'PX', ttlMs),
       this.cmd.zadd(this.registry.known, Date.now(), node),
     ]);
     await this.reapDeadNodes();
+  }
+
+  async topRooms(limit: number): Promise<RoomCount[]> {
+    try {
+      const known = await this.cmd.zrange(this.registry.known, 0, -1);
+      if (known.length === 0) return [];
+      const lists = await this.cmd.mget(...known.map((n) => this.registry.topRooms(n)));
+      return biggestRooms(
+        lists.filter((l): l is string => l !== null).map((l) => JSON.parse(l) as RoomCount[]),
+        limit,
+      );
+    } catch (err) {
+      throw busError(err, this.log);
+    }
   }
 
   async nodes(): Promise<NodeAnnouncement[]> {

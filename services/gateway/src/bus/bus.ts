@@ -96,6 +96,12 @@ export interface PresenceEvents {
 /** What a bus calls back into its node. Calls for one room (or user) arrive in publish order. */
 export interface BusListener extends PresenceEvents {
   roomMessage(room: string, seq: number, epoch: string, frame: string): void;
+  /** A signal to every member of the room on this node except `originConn` (§10.3). */
+  roomSignal(room: string, originConn: string, frame: string): void;
+  /** A signal to every connection of the user on this node. */
+  userSignal(user: string, frame: string): void;
+  /** Close every connection of the user on this node with `code` (§10.5); returns how many it closed. */
+  kick(user: string, code: number, reason: string): number;
   userMessage(user: string, seq: number, frame: string): void;
   /** The bus lost and regained its link: the node must re-check every room for gaps. */
   resynced?(): void;
@@ -111,6 +117,26 @@ export interface NodeAnnouncement {
   outPerSec: number;
   startedAt: number;
 }
+
+/** A room and its connections on one node (or summed over the cluster). */
+export interface RoomCount {
+  room: string;
+  connections: number;
+}
+
+/** Sums per-node room counts and keeps the `limit` biggest: the one rule both drivers share. */
+export const biggestRooms = (perNode: ReadonlyArray<readonly RoomCount[]>, limit: number): RoomCount[] => {
+  const sums = new Map<string, number>();
+  for (const rooms of perNode)
+    for (const { room, connections } of rooms) sums.set(room, (sums.get(room) ?? 0) + connections);
+  return [...sums]
+    .map(([room, connections]) => ({ room, connections }))
+    .sort((a, b) => b.connections - a.connections || (a.room < b.room ? -1 : 1))
+    .slice(0, limit);
+};
+
+/** How long `kick` waits for the nodes that had the user to say how many they closed. */
+export const KICK_WAIT_MS = 2_000;
 
 export interface Bus {
   readonly kind: 'memory' | 'redis';
@@ -144,9 +170,20 @@ export interface Bus {
 
   readonly presence: PresenceStore;
 
-  /** Heartbeat: this node's figures, expiring after 3 missed beats. */
-  announce(stats: NodeAnnouncement, ttlMs: number): Promise<void>;
+  /** A signal (§10.3), never stored: resolves whether any node had a connection of `to`. */
+  signalUser(to: string, frame: string): Promise<boolean>;
+  signalRoom(room: string, originConn: string, frame: string): Promise<void>;
+  /** Closes every connection of `user` on every node; resolves how many closed (best effort within 2 s). */
+  kick(user: string, code: number, reason: string): Promise<number>;
+  /** Until when (ms since the epoch) `user` is banned; 0 lifts a ban. */
+  ban(user: string, until: number): Promise<void>;
+  bannedUntil(user: string): Promise<number | undefined>;
+
+  /** Heartbeat: this node's figures and its biggest rooms, expiring after 3 missed beats. */
+  announce(stats: NodeAnnouncement, ttlMs: number, topRooms: RoomCount[]): Promise<void>;
   nodes(): Promise<NodeAnnouncement[]>;
+  /** The rooms with the most connections across the live nodes' announcements, most first. */
+  topRooms(limit: number): Promise<RoomCount[]>;
 
   close(): Promise<void>;
 }

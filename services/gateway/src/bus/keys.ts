@@ -33,6 +33,8 @@ export const userKeys = (prefix: string, user: string) => {
     claim: (key: string) => `${tag}:claim:${key}`,
     /** Replies to dms sent to this user, per sender and key. */
     idem: (from: string, key: string) => `${tag}:idem:${requester(from, key)}`,
+    /** Set while the user is banned (§10.5): the value is until when, the key expires then. */
+    ban: `${tag}:ban`,
   };
 };
 
@@ -45,6 +47,8 @@ export const nodeKeys = (prefix: string) => {
     stats: (node: string) => `${tag}:stats:${node}`,
     rooms: (node: string) => `${tag}:rooms:${node}`,
     reaper: (node: string) => `${tag}:reaper:${node}`,
+    /** The node's biggest rooms with their local connections, beside its stats. */
+    topRooms: (node: string) => `${tag}:top:${node}`,
   };
 };
 
@@ -53,3 +57,9 @@ export const parseChannel = (prefix: string, channel: string): [kind: string, na
   channel.charAt(prefix.length + 2),
   channel.slice(prefix.length + 4, -1),
 ];
+
+/** One `kick`'s answers: how many connections the nodes closed, and how many nodes answered. */
+export const kickKeys = (prefix: string, id: string) => {
+  const tag = `${prefix}:{kick:${id}}`;
+  return { closed: `${tag}:closed`, nodes: `${tag}:nodes` };
+};

@@ -6,21 +6,37 @@ import type { Namespaces } from '../namespaces.js';
 import { RoomFeed, type FeedHost, type RoomMember } from './room-feed.js';
 import { UserFeed } from './user-feed.js';
 
+/** What the feeds need of their node. */
+export interface FeedsOptions {
+  bus: Bus;
+  /** Fan-out to a uWS topic; returns how many sockets it reached. */
+  publish(topic: string, frame: string): number;
+  memberById(connId: string): RoomMember | undefined;
+  /** Close every local connection of a user; returns how many. */
+  kick(user: string, code: number, reason: string): number;
+  namespaces: Namespaces;
+  presence: { batchMs: number; eachMax: number };
+  log: Logger;
+}
+
 export class Feeds implements BusListener, FeedHost {
   private readonly rooms = new Map<string, RoomFeed>();
   private readonly users = new Map<string, UserFeed>();
   /** Presence removals that failed while the bus was away; retried when it is back. */
   private pendingLeaves: Array<() => Promise<void>> = [];
+  readonly bus: Bus;
+  readonly publish: (topic: string, frame: string) => number;
+  readonly presenceWindowMs: number;
+  readonly presenceEachMax: number;
+  private readonly log: Logger;
 
-  constructor(
-    readonly bus: Bus,
-    readonly publish: (topic: string, frame: string) => number,
-    private readonly memberById: (connId: string) => RoomMember | undefined,
-    private readonly namespaces: Namespaces,
-    readonly presenceWindowMs: number,
-    readonly presenceEachMax: number,
-    private readonly log: Logger,
-  ) {}
+  constructor(private readonly options: FeedsOptions) {
+    this.bus = options.bus;
+    this.publish = options.publish;
+    this.presenceWindowMs = options.presence.batchMs;
+    this.presenceEachMax = options.presence.eachMax;
+    this.log = options.log;
+  }
 
   get roomCount(): number {
     return this.rooms.size;
@@ -31,7 +47,7 @@ export class Feeds implements BusListener, FeedHost {
 
   room(name: string): RoomFeed {
     let feed = this.rooms.get(name);
-    if (!feed) this.rooms.set(name, (feed = new RoomFeed(name, this.namespaces.of(name), this)));
+    if (!feed) this.rooms.set(name, (feed = new RoomFeed(name, this.options.namespaces.of(name), this)));
     return feed;
   }
 
@@ -39,6 +55,14 @@ export class Feeds implements BusListener, FeedHost {
     let feed = this.users.get(name);
     if (!feed) this.users.set(name, (feed = new UserFeed(name, this.bus, this.publish)));
     return feed;
+  }
+
+  /** The rooms with the most local members (and joiners). */
+  biggest(limit: number): Array<{ room: string; connections: number }> {
+    return [...this.rooms.values()]
+      .map((feed) => ({ room: feed.room, connections: feed.size }))
+      .sort((a, b) => b.connections - a.connections)
+      .slice(0, limit);
   }
 
   connectionsOf(user: string): number {
@@ -78,7 +102,7 @@ export class Feeds implements BusListener, FeedHost {
     const feed = this.rooms.get(room);
     if (!feed) return;
     feed.noteUsers(count);
-    feed.onUserEvent(originConn, frame, this.memberById(originConn), count.version);
+    feed.onUserEvent(originConn, frame, this.options.memberById(originConn), count.version);
   }
 
   presenceDiff(room: string, origins: string[], diff: PresenceDiff): void {
@@ -89,6 +113,18 @@ export class Feeds implements BusListener, FeedHost {
     const feed = this.rooms.get(room);
     feed?.noteUsers({ users: counts.users, version });
     feed?.onOccupancy(counts);
+  }
+
+  roomSignal(room: string, originConn: string, frame: string): void {
+    this.rooms.get(room)?.onSignal(originConn, frame, this.options.memberById(originConn));
+  }
+
+  userSignal(user: string, frame: string): void {
+    this.users.get(user)?.onSignal(frame);
+  }
+
+  kick(user: string, code: number, reason: string): number {
+    return this.options.kick(user, code, reason);
   }
 
   userMessage(user: string, seq: number, frame: string): void {

@@ -147,6 +147,11 @@ export class RoomFeed {
     }
   }
 
+  /** A room signal (§10.3): to the members on this node except the sender; never buffered, never replayed. */
+  onSignal(originConn: string, frame: string, origin: RoomMember | undefined): void {
+    this.onEvent(originConn, frame, origin);
+  }
+
   /** A presence frame to the room's members on this node, except the connection whose change it is. */
   private onEvent(originConn: string, frame: string, origin: RoomMember | undefined): void {
     if (origin && this.members.has(origin)) origin.conn.publishExceptSelf(this.topic, frame);

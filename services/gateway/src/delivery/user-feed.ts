@@ -35,6 +35,11 @@ export class UserFeed {
     if (this.openers) for (const opener of this.openers) opener.buffer.push({ seq, frame });
   }
 
+  /** A signal (§10.3) to every open connection of the user here; not stored, so an opening one may miss it. */
+  onSignal(frame: string): void {
+    this.publish(this.topic, frame);
+  }
+
   /**
    * A new connection of the user: subscribe the node, send every unconfirmed dm oldest first,
    * then the dms that arrived meanwhile, then subscribe the socket — the last two synchronously.

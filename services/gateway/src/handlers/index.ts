@@ -4,7 +4,8 @@ import type { Session } from '../session.js';
 import { dm, received, startDm } from './dm.js';
 import { occupancy, presence } from './presence.js';
 import { history, join, leave, send, startSend } from './rooms.js';
-import { echo, ping } from './session.js';
+import { echo, ping, refresh } from './session.js';
+import { signal } from './signals.js';
 
 type Handler<K extends ClientFrameType> = (
   session: Session,
@@ -21,6 +22,8 @@ const handlers: { [K in ClientFrameType]: Handler<K> } = {
   received,
   presence,
   occupancy,
+  signal,
+  refresh,
   ping,
   echo,
 };

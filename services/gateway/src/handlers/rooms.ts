@@ -37,8 +37,7 @@ export const join = async (s: Session, frame: JoinFrame): Promise<void> => {
     s.rooms.set(room, 'joined');
     s.charge(readCost(replayedBytes));
   } catch (err) {
-    s.rooms.delete(room);
-    s.node.presence.leave(room, s.member).catch(() => undefined); // retried by the writer
+    s.leaveRoom(room).catch(() => undefined); // retried by the writer
     throw err;
   }
 };
@@ -46,9 +45,7 @@ export const join = async (s: Session, frame: JoinFrame): Promise<void> => {
 export const leave = async (s: Session, frame: LeaveFrame): Promise<void> => {
   const { room } = frame;
   requireMember(s, room); // leaving a joined room is always allowed, whatever the token says now
-  s.rooms.delete(room);
-  s.node.feeds.existingRoom(room)?.leave(s);
-  await s.node.presence.leave(room, s.member);
+  await s.leaveRoom(room);
   s.ack(frame.id, { room });
 };
 

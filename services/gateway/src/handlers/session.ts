@@ -1,8 +1,24 @@
-// ping and echo: liveness and round-trip checks that touch no shared state.
-import type { EchoFrame, PingFrame } from '@chorus/protocol';
+// ping, echo and refresh: liveness, round trips, and new credentials without reconnecting (§10.4).
+import { ProtocolError, type EchoFrame, type PingFrame, type RefreshFrame } from '@chorus/protocol';
 import type { Session } from '../session.js';
 import * as out from '../outbound.js';
 
 export const ping = (s: Session, frame: PingFrame): void => s.send(out.pong(frame.id));
 
 export const echo = (s: Session, frame: EchoFrame, bodyJson: string): void => s.send(out.echo(frame.id, bodyJson));
+
+/**
+ * A new token for the same user replaces the connection's credentials: the 4001 timer moves to its `exp`, and
+ * rooms its `rooms` claim no longer allows are left, each with a `forbidden` error naming it. Anything else is
+ * `unauthorized` and changes nothing.
+ */
+export const refresh = async (s: Session, frame: RefreshFrame): Promise<void> => {
+  if (s.node.config.auth.mode !== 'jwt') throw new ProtocolError('unauthorized', 'refresh needs AUTH_MODE=jwt');
+  const auth = await s.node.authenticate(new URLSearchParams({ token: frame.token }));
+  if ('reason' in auth) throw new ProtocolError('unauthorized', auth.reason);
+  if (auth.identity.user !== s.user) throw new ProtocolError('unauthorized', 'the token is for another user');
+  for (const room of s.renew(auth.identity)) {
+    s.fail(undefined, 'forbidden', `room ${room} is not allowed by the new token: left`);
+  }
+  s.ack(frame.id, { expiresAt: auth.identity.expiresAt });
+};
