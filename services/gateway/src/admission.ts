@@ -42,6 +42,16 @@ const check = async (
   const auth = await node.authenticate(request.query);
   if ('reason' in auth) return { status: 401, reason: auth.reason };
   const { user } = auth.identity;
+  // Banned on any node means refused on every node until the ban expires (§10.5).
+  let bannedUntil: number | undefined;
+  try {
+    bannedUntil = await node.bus.bannedUntil(user);
+  } catch {
+    return { status: 503, reason: 'cannot check bans now (bus unavailable); retry' };
+  }
+  if (bannedUntil !== undefined) {
+    return { status: 403, reason: `this user is banned until ${new Date(bannedUntil).toISOString()}` };
+  }
   if (node.draining) return { status: 503, reason: 'node is draining, connect to another node' };
   // This upgrade is among those in progress: more than the limit, not as many, is a full node.
   if (node.sessions.size + node.upgradesInProgress > node.config.maxConnections) {
