@@ -7,6 +7,7 @@ import type {
   MessageFrame,
   OccupancyReply,
   PresenceDiff,
+  SignalDelivery,
   UserJoined,
   UserLeft,
 } from '@chorus/protocol';
@@ -16,6 +17,7 @@ import { Emitter } from './emitter.js';
 import { ChorusError } from './errors.js';
 import { RecentIds } from './recent-ids.js';
 import { Room, type RoomHost } from './room.js';
+import { TokenRefresher } from './token-refresh.js';
 import { OPEN, defaultSocketFactory, type SocketFactory, type SocketLike } from './socket.js';
 
 /** A 4001 this soon after `welcome` means the fresh token was refused too. */
@@ -60,6 +62,8 @@ export type ClientEvents = {
   user_joined: UserJoined;
   user_left: UserLeft;
   occupancy: OccupancyReply;
+  /** A signal to this user or to one of its rooms (typing, calls): see `typing.ts`, `calls.ts`. */
+  signal: SignalDelivery;
   recovery: { room: string; recovered: false; epochChanged: boolean };
   /** An error frame that answered no request of ours (e.g. rate_limited on a frame without id). */
   error: ErrorFrame;
@@ -82,6 +86,16 @@ export class ChorusClient extends Emitter<ClientEvents> implements RoomHost {
   private readonly urls: string[];
   private urlIndex = 0;
   private attempt = 0;
+  /** The token the current connection runs on (JWT mode). */
+  private token: string | undefined;
+  /** With `getToken`: a fresh token is sent in band before the current one expires (no reconnect). */
+  private readonly refresher = new TokenRefresher({
+    getToken: () => this.credentials.getToken!(),
+    refresh: async (token) => {
+      await this.request({ type: 'refresh', token }, { queue: false });
+      this.token = token;
+    },
+  });
   /** Consecutive 4001 closes that came right after a welcome (see lost()). */
   private tokenRefusals = 0;
   private welcomedAt = 0;
@@ -155,6 +169,14 @@ export class ChorusClient extends Emitter<ClientEvents> implements RoomHost {
     return this.request<DmAck>({ type: 'dm', to, body, key: options.key ?? this.newKey() }, { retry: true });
   }
 
+  /**
+   * A signal to every open connection of `to` (PROTOCOL.md §10.3): never stored, never queued while offline.
+   * Resolves `online: false` when nobody received it (for a call: "not connected").
+   */
+  signal(to: string, body: unknown): Promise<{ online: boolean }> {
+    return this.request<{ online: boolean }>({ type: 'signal', to, body }, { queue: false });
+  }
+
   async ping(): Promise<number> {
     return (await this.request<{ ts: number }>({ type: 'ping' })).ts;
   }
@@ -179,8 +201,11 @@ export class ChorusClient extends Emitter<ClientEvents> implements RoomHost {
    * queue and is sent after the rooms are rejoined; `retry` requests that were in flight when a
    * socket died are sent again (sends and dms carry their key, so they still apply once).
    */
-  request<T>(frame: Record<string, unknown>, options: { retry?: boolean } = {}): Promise<T> {
+  request<T>(frame: Record<string, unknown>, options: { retry?: boolean; queue?: boolean } = {}): Promise<T> {
     if (this.current === 'closed') return Promise.reject(new ChorusError('closed', 'client closed'));
+    if (options.queue === false && this.current !== 'connected') {
+      return Promise.reject(new ChorusError('disconnected', 'not connected: this request is not queued'));
+    }
     return new Promise<T>((resolve, reject) => {
       const entry: Pending = {
         id: `c${this.nextId++}`,
@@ -236,6 +261,7 @@ export class ChorusClient extends Emitter<ClientEvents> implements RoomHost {
       const { user, name, getToken } = this.credentials;
       let { token } = this.credentials;
       if (!token && getToken) token = await getToken();
+      this.token = token;
       if (this.current === 'closed') return;
       if (token) url.searchParams.set('token', token);
       else if (user) url.searchParams.set('user', user);
@@ -284,6 +310,11 @@ export class ChorusClient extends Emitter<ClientEvents> implements RoomHost {
       }
       case 'dm':
         return this.directMessage(frame as unknown as DmDelivery);
+      case 'signal': {
+        const signal = frame as unknown as SignalDelivery;
+        if (signal.room !== undefined) this.rooms.get(signal.room)?.signalReceived(signal);
+        return this.emit('signal', signal);
+      }
       case 'user_joined':
       case 'user_left':
       case 'presence_diff':
@@ -305,6 +336,7 @@ export class ChorusClient extends Emitter<ClientEvents> implements RoomHost {
 
   private welcomed(frame: Frame): void {
     this.welcomedAt = Date.now();
+    if (this.credentials.getToken) this.refresher.schedule(this.token);
     this.user = frame.user as string;
     this.node = frame.node as string;
     this.heartbeatMs = (frame.heartbeatMs as number) ?? this.heartbeatMs;
@@ -416,6 +448,7 @@ export class ChorusClient extends Emitter<ClientEvents> implements RoomHost {
   }
 
   private teardown(code?: number): void {
+    this.refresher.stop();
     clearInterval(this.livenessTimer);
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.confirmTimer);

@@ -7,6 +7,7 @@ import type {
   PresenceReply,
   PresenceUser,
   SendAck,
+  SignalDelivery,
   UserJoined,
   UserLeft,
 } from '@chorus/protocol';
@@ -19,6 +20,8 @@ export type RoomEvents = {
   user_joined: UserJoined;
   /** A user's last connection out: from `user_left`, or from a `presence_diff`. */
   user_left: UserLeft;
+  /** A signal to the room from another connection (typing indicators). */
+  signal: SignalDelivery;
   /** The room's counts: counted rooms, and rooms past their presence valve (PROTOCOL.md §10.2). */
   occupancy: Occupancy;
   /** A (re)join could not replay everything since the last seq seen: the app may reload history. */
@@ -29,7 +32,7 @@ export type RoomEvents = {
 export interface RoomHost {
   joinRoom(room: Room): Promise<JoinAck>;
   leaveRoom(room: Room): Promise<void>;
-  request<T>(frame: Record<string, unknown>, options?: { retry?: boolean }): Promise<T>;
+  request<T>(frame: Record<string, unknown>, options?: { retry?: boolean; queue?: boolean }): Promise<T>;
   newKey(): string;
 }
 
@@ -116,6 +119,15 @@ export class Room extends Emitter<RoomEvents> {
     );
     this.occupancy = { users, connections };
     return this.occupancy;
+  }
+
+  /** A signal to every other member connection of the room; never stored, never queued while offline. */
+  async signal(body: unknown): Promise<void> {
+    await this.host.request({ type: 'signal', room: this.name, body }, { queue: false });
+  }
+
+  signalReceived(frame: SignalDelivery): void {
+    this.emit('signal', frame);
   }
 
   /** Called by the client for each room frame; returns false for a duplicate. */
