@@ -18,8 +18,11 @@ const connected = async (credentials?: ConstructorParameters<typeof ChorusClient
 };
 const signals = () => gateway.socket.sent.filter((f) => f.type === 'signal');
 const ackSignals = (fields: Record<string, unknown>) => {
-  for (const f of signals())
-    if (!answered.has(f.id!)) answered.add(f.id!) && gateway.socket.push({ type: 'ack', id: f.id, ...fields });
+  for (const f of signals()) {
+    if (answered.has(f.id!)) continue;
+    answered.add(f.id!);
+    gateway.socket.push({ type: 'ack', id: f.id, ...fields });
+  }
 };
 let answered: Set<string>;
 
