@@ -53,6 +53,12 @@ export const occupancyResponse = z.object({ users: z.number().int().min(0), conn
 export const roomsResponse = z.array(
   z.object({ room: roomName, users: z.number().int().min(0), connections: z.number().int().min(0) }),
 );
+export const userInfoResponse = z.object({
+  user: userId,
+  online: z.boolean(),
+  nodes: z.number().int().min(0),
+  bannedUntil: z.number().int().nullable(),
+});
 export const apiError = z.object({ error: z.string(), message: z.string() });
 
 export type PublishRequest = z.infer<typeof publishRequest>;

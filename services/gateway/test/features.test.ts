@@ -209,6 +209,18 @@ describe.each(['memory', 'redis'] as const)('server API (%s)', (bus: BusKind) =>
     await sleep(1_200);
     expect(await refused(c.url(0), { user: 'troll' })).toBe(101); // expired
     expect(await (await call(c, 0, 'POST', '/api/disconnect', { user: 'nobody' })).json()).toEqual({ closed: 0 });
+    await using online = await TestClient.connect(c.url(2), { user: 'troll' });
+    expect(await (await call(c, 0, 'GET', '/api/users/troll')).json()).toEqual({
+      user: 'troll',
+      online: true,
+      nodes: 1,
+      bannedUntil: null,
+    });
+    await call(c, 0, 'POST', '/api/ban', { user: 'troll', seconds: 60 });
+    expect(await (await call(c, 1, 'GET', '/api/users/troll')).json()).toMatchObject({
+      online: false,
+      bannedUntil: expect.any(Number),
+    });
   });
 
   it('reads presence, occupancy, history and the biggest rooms', async () => {
@@ -262,6 +274,7 @@ it('serves its OpenAPI description, generated from the schemas that validate the
     '/api/rooms/{room}/occupancy',
     '/api/rooms/{room}/presence',
     '/api/signal',
+    '/api/users/{user}',
   ]);
   expect(doc.paths['/api/ban']!.post!.requestBody!.content['application/json']!.schema).toMatchObject({
     type: 'object',

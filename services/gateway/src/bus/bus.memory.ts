@@ -164,6 +164,10 @@ export class MemoryBus implements Bus {
     if (this.roomSubs.has(room)) this.listener?.roomSignal(room, originConn, frame);
   }
 
+  async userNodes(user: string): Promise<number> {
+    return this.userSubs.has(user) ? 1 : 0;
+  }
+
   async kick(user: string, code: number, reason: string): Promise<number> {
     return this.userSubs.has(user) ? (this.listener?.kick(user, code, reason) ?? 0) : 0;
   }

@@ -218,6 +218,11 @@ export class RedisBus implements Bus {
     await this.publishOn(roomKeys(this.options.prefix, room).channel, `s|${originConn}|${frame}`);
   }
 
+  /** A probe nobody acts on (`q|`): what PUBLISH answers is how many nodes subscribe to the user's channel. */
+  userNodes(user: string): Promise<number> {
+    return this.publishOn(userKeys(this.options.prefix, user).channel, 'q|');
+  }
+
   /** Every node with a connection of the user closes it and adds to the kick's tally; waits for them all. */
   async kick(user: string, code: number, reason: string): Promise<number> {
     const id = nanoid(12);

@@ -175,6 +175,8 @@ export interface Bus {
   signalRoom(room: string, originConn: string, frame: string): Promise<void>;
   /** Closes every connection of `user` on every node; resolves how many closed (best effort within 2 s). */
   kick(user: string, code: number, reason: string): Promise<number>;
+  /** How many nodes hold a connection of `user` now (its channel's subscribers). */
+  userNodes(user: string): Promise<number>;
   /** Until when (ms since the epoch) `user` is banned; 0 lifts a ban. */
   ban(user: string, until: number): Promise<void>;
   bannedUntil(user: string): Promise<number | undefined>;

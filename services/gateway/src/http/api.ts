@@ -156,6 +156,13 @@ const unban: Handler = async (node, _ex, path) => {
   return { user, banned: false };
 };
 
+/** Whether a user is connected (on how many nodes) and banned: the admin view's user lookup. */
+const userInfo: Handler = async (node, _ex, path) => {
+  const user = roomParam(path[2]);
+  const [nodes, bannedUntil] = await Promise.all([node.bus.userNodes(user), node.bus.bannedUntil(user)]);
+  return { user, online: nodes > 0, nodes, bannedUntil: bannedUntil ?? null };
+};
+
 const roomRead: Handler = async (node, ex, path) => {
   const room = roomParam(path[2]);
   switch (path[3]) {
@@ -210,6 +217,7 @@ const ROUTES: Array<[method: string, match: (path: string[]) => boolean, handler
   ['POST', (p) => p.length === 2 && p[1] === 'ban', ban],
   ['DELETE', (p) => p.length === 3 && p[1] === 'ban', unban],
   ['GET', (p) => p.length === 2 && p[1] === 'rooms', rooms],
+  ['GET', (p) => p.length === 3 && p[1] === 'users', userInfo],
   ['GET', (p) => p.length === 4 && p[1] === 'rooms', roomRead],
 ];
 

@@ -68,6 +68,11 @@ const document = {
         },
       },
     },
+    '/api/users/{user}': get(
+      'Whether a user is connected (on how many nodes) and until when it is banned',
+      [{ name: 'user', in: 'path', required: true, schema: { type: 'string' } }],
+      api.userInfoResponse,
+    ),
     '/api/rooms': get(
       'The rooms with the most members, cluster-wide',
       queryParameters(api.roomsQuery),
