@@ -15,6 +15,8 @@ const schema = z.object({
   /** Who may read the data: DASHBOARD_TOKEN, or else the gateways' ADMIN_TOKEN. */
   DASHBOARD_TOKEN: optionalText,
   ADMIN_TOKEN: optionalText,
+  /** A gateway, or the load balancer in front of them, for the admin actions (rooms, users, disconnect, ban). */
+  GATEWAY_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
   /** Event streams one client address may hold open. */
   STREAMS_PER_ADDRESS: z.coerce.number().int().min(1).default(10),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }),

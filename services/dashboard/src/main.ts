@@ -31,6 +31,7 @@ const view = new ClusterView(redis, config.REDIS_PREFIX, {
 const server = new DashboardServer(() => redis.status === 'ready', {
   token: config.token,
   maxStreamsPerAddress: config.STREAMS_PER_ADDRESS,
+  gatewayUrl: config.GATEWAY_URL,
 });
 const tick = async () => {
   try {

@@ -1,5 +1,5 @@
 // The dashboard's HTTP side: the page (public, no data), GET /api/cluster (JSON) and /api/stream (server-sent
-// events), both behind the token when one is set.
+// events), both behind the token when one is set, and /api/admin/* forwarded to a gateway's server API.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -25,7 +25,19 @@ export interface AccessOptions {
   /** Bearer token the API asks for; undefined only on a loopback address (config.ts enforces it). */
   token: string | undefined;
   maxStreamsPerAddress: number;
+  /** A gateway (or the load balancer in front of them) whose server API the admin actions use. */
+  gatewayUrl?: string | undefined;
 }
+
+/** What the admin view may ask a gateway: the biggest rooms, a user's status, disconnect, ban and unban. */
+const ADMIN_ROUTES: Array<[method: string, path: RegExp]> = [
+  ['GET', /^\/api\/admin\/rooms$/],
+  ['GET', /^\/api\/admin\/users\/[^/]+$/],
+  ['POST', /^\/api\/admin\/disconnect$/],
+  ['POST', /^\/api\/admin\/ban$/],
+  ['DELETE', /^\/api\/admin\/ban\/[^/]+$/],
+];
+const MAX_ADMIN_BODY = 64 * 1024;
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
@@ -44,6 +56,7 @@ export class DashboardServer {
     this.server = createServer((req, res) => {
       const path = pathOf(req.url);
       if (path === undefined) return void res.writeHead(400).end('bad request target\n');
+      if (path.startsWith('/api/admin/')) return void this.admin(req, res, path);
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         return void res.writeHead(405, { allow: 'GET, HEAD' }).end('method not allowed: this API is read-only\n');
       }
@@ -71,6 +84,39 @@ export class DashboardServer {
           return void res.writeHead(404).end('not found\n');
       }
     });
+  }
+
+  /**
+   * The admin actions: forwarded to a gateway's server API (GATEWAY_URL) with the caller's own Authorization
+   * header, which the gateway checks against its ADMIN_TOKEN. The dashboard keeps no admin power of its own.
+   */
+  private async admin(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const reply = (status: number, error: string, message: string) =>
+      void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error, message }));
+    if (!this.authorized(req)) return reply(401, 'unauthorized', 'send Authorization: Bearer <token>');
+    const route = ADMIN_ROUTES.find(([method, pattern]) => method === req.method && pattern.test(path));
+    if (!route) return reply(404, 'not_found', `no admin route ${req.method ?? ''} ${path}`);
+    if (!this.access.gatewayUrl) return reply(503, 'unavailable', 'GATEWAY_URL is not set: admin actions are off');
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_ADMIN_BODY) return reply(413, 'too_large', 'request body too large');
+      chunks.push(chunk);
+    }
+    try {
+      const target = new URL(`/api/${path.slice('/api/admin/'.length)}`, this.access.gatewayUrl);
+      target.search = new URL(req.url ?? '/', 'http://dashboard').search;
+      const answer = await fetch(target, {
+        method: req.method,
+        headers: { authorization: req.headers.authorization ?? '', 'content-type': 'application/json' },
+        body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
+        signal: AbortSignal.timeout(5_000),
+      });
+      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text());
+    } catch {
+      reply(502, 'unavailable', 'the gateway did not answer');
+    }
   }
 
   /** Digests of equal length compared in constant time: neither the token nor its length leaks by timing. */

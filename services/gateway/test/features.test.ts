@@ -209,7 +209,7 @@ describe.each(['memory', 'redis'] as const)('server API (%s)', (bus: BusKind) =>
     await sleep(1_200);
     expect(await refused(c.url(0), { user: 'troll' })).toBe(101); // expired
     expect(await (await call(c, 0, 'POST', '/api/disconnect', { user: 'nobody' })).json()).toEqual({ closed: 0 });
-    await using online = await TestClient.connect(c.url(2), { user: 'troll' });
+    await using _online = await TestClient.connect(c.url(2), { user: 'troll' });
     expect(await (await call(c, 0, 'GET', '/api/users/troll')).json()).toEqual({
       user: 'troll',
       online: true,
