@@ -7,10 +7,18 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = `${root}loadtest/results/`;
 const scale = process.argv[2] ?? 'full';
 const files = readdirSync(dir).filter((f) => f.startsWith('chaos-') && f.endsWith(`-${scale}.json`));
+const format = (v) =>
+  Array.isArray(v)
+    ? v.join('/')
+    : typeof v === 'number'
+      ? Math.round(v * 100) / 100
+      : v !== null && typeof v === 'object'
+        ? `{${Object.entries(v).map(([k, x]) => `${k} ${format(x)}`).join(', ')}}`
+        : v;
 const rows = files.sort().map((f) => {
   const { scenario, at, scale: s, ...figures } = JSON.parse(readFileSync(dir + f, 'utf8'));
   const text = Object.entries(figures)
-    .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join('/') : typeof v === 'number' ? Math.round(v * 100) / 100 : v}`)
+    .map(([k, v]) => `${k}: ${format(v)}`)
     .join('; ');
   return `| ${scenario} | ${s} | ${at.slice(0, 16).replace('T', ' ')} | ${text} |`;
 });
