@@ -13,7 +13,9 @@ const format = (v) =>
     : typeof v === 'number'
       ? Math.round(v * 100) / 100
       : v !== null && typeof v === 'object'
-        ? `{${Object.entries(v).map(([k, x]) => `${k} ${format(x)}`).join(', ')}}`
+        ? `{${Object.entries(v)
+            .map(([k, x]) => `${k} ${format(x)}`)
+            .join(', ')}}`
         : v;
 const rows = files.sort().map((f) => {
   const { scenario, at, scale: s, ...figures } = JSON.parse(readFileSync(dir + f, 'utf8'));
