@@ -32,8 +32,12 @@ const storm = async (cluster: Cluster, tag: string, roomOf: (i: number) => strin
   let failed = 0;
   const t0 = Date.now();
   await new Promise<void>((resolve) => {
-    let joined = 0;
-    const done = () => ++joined === STORM && resolve();
+    // each socket settles once: joined, or failed (an error after the join changes nothing)
+    const settled = new Set<number>();
+    const settle = (i: number) => {
+      settled.add(i);
+      if (settled.size === STORM) resolve();
+    };
     for (let i = 0; i < STORM; i++) {
       const ws = new WebSocket(`${cluster.url(i % 2)}?user=${tag}${i}`, { perMessageDeflate: false });
       sockets.push(ws);
@@ -43,11 +47,12 @@ const storm = async (cluster: Cluster, tag: string, roomOf: (i: number) => strin
         const type = text.slice(9, text.indexOf('"', 9));
         types.set(type, (types.get(type) ?? 0) + 1);
         if (text.startsWith('{"type":"welcome"')) ws.send(`{"type":"join","room":"${roomOf(i)}","id":"j"}`);
-        else if (text.startsWith('{"type":"ack","id":"j"')) done();
+        else if (text.startsWith('{"type":"ack","id":"j"')) settle(i);
       });
       ws.on('error', () => {
+        if (settled.has(i)) return;
         failed++;
-        done();
+        settle(i);
       });
     }
   });

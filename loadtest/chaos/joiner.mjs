@@ -17,7 +17,15 @@ const sockets = [];
 const t0 = Date.now();
 
 await new Promise((resolve) => {
-  const done = () => ++joined + failed === count && resolve();
+  // Each index settles once (joined, or failed twice); an error after a join changes nothing.
+  const settled = new Set();
+  const settle = (i, ok) => {
+    if (settled.has(i)) return;
+    settled.add(i);
+    if (ok) joined++;
+    else failed++;
+    if (settled.size === count) resolve();
+  };
   // A refused socket tries once more after 500 ms, as the SDK would.
   const open = (i, attempt) => {
     const ws = new WebSocket(`${urls[i % urls.length]}?user=${prefix}${i}`, { perMessageDeflate: false });
@@ -28,17 +36,14 @@ await new Promise((resolve) => {
       const type = text.slice(9, text.indexOf('"', 9));
       types.set(type, (types.get(type) ?? 0) + 1);
       if (type === 'welcome') ws.send(`{"type":"join","room":"${room}","id":"j"}`);
-      else if (text.startsWith('{"type":"ack","id":"j"')) done();
+      else if (text.startsWith('{"type":"ack","id":"j"')) settle(i, true);
     });
     ws.on('error', () => {
+      if (settled.has(i)) return;
       if (attempt === 0) {
         retried++;
         setTimeout(() => open(i, 1), 500);
-      } else {
-        failed++;
-        joined--;
-        done();
-      }
+      } else settle(i, false);
     });
   };
   for (let i = 0; i < count; i++) open(i, 0);

@@ -157,6 +157,13 @@ describe.each(['memory', 'redis'] as const)('presence modes (%s)', (bus: BusKind
     expect(last.users).toEqual([{ user: 'e', name: 'e', connections: 1 }]);
     expect(last.next).toBeUndefined();
     expect(await viewer.ok({ type: 'occupancy', room })).toMatchObject({ users: 5, connections: 6 });
+    // at most 2 s stale, cluster-wide: a join acked on one node shows in the next occupancy read on another
+    const late = await TestClient.connect(c.url(1), { user: 'f' });
+    await late.ok({ type: 'join', room });
+    const t0 = Date.now();
+    while (((await viewer.ok({ type: 'occupancy', room })).users as number) !== 6) await sleep(50);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    clients.push(late);
     for (const bad of [{ limit: 0 }, { limit: 1001 }, { after: 'not a user' }]) {
       expect(await viewer.request({ type: 'presence', room, ...bad })).toMatchObject({ code: 'bad_frame' });
     }
