@@ -70,7 +70,6 @@ it(`a rolling restart of 3 gateways loses nothing for ${CLIENTS} SDK clients`, a
         a.seen.map((m) => m.seq),
         a.client.user,
       ).toEqual(Array.from({ length: latest }, (_, i) => i + 1));
-    expect(new Set(apps.map((a) => a.client.node)).size).toBeGreaterThan(0);
     expect(apps.every((a) => a.client.node?.startsWith('new'))).toBe(true);
     record('rolling-drain', {
       clients: CLIENTS,

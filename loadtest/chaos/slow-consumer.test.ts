@@ -28,7 +28,7 @@ const run = async (withSlow: boolean) => {
   const slow = withSlow ? await TestClient.connect(node.url, { user: 'slow' }) : undefined;
   try {
     for (const c of [...members, sender, ...(slow ? [slow] : [])]) await c.ok({ type: 'join', room });
-    (slow?.ws as unknown as { _socket?: { pause(): void } } | undefined)?._socket?.pause();
+    slow?.ws.pause();
     const body = { t: 0, pad: 'z'.repeat(1500) };
     const until = Date.now() + SECONDS * 1000;
     let resumed = false;
@@ -44,7 +44,7 @@ const run = async (withSlow: boolean) => {
       if (slow && !resumed && tick % 10 === 0) {
         const metrics = await (await fetch(`${node.http}/metrics`)).text();
         if (/^chorus_slow_consumer_closes_total [1-9]/m.test(metrics)) {
-          (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+          slow.ws.resume();
           resumed = true;
         }
       }

@@ -16,8 +16,6 @@ export const CLOSE = {
   banned: 4004,
 } as const;
 
-export type CloseCode = (typeof CLOSE)[keyof typeof CLOSE];
-
 /** What a client should do after a close: the SDK's reconnect policy reads this. */
 export type CloseAdvice = 'reconnect-now' | 'reconnect-backoff' | 'refresh-token' | 'stop';
 

@@ -15,8 +15,6 @@ export const ERRORS = {
 export type ErrorCode = keyof typeof ERRORS;
 export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
 
-export const isRetryable = (code: ErrorCode): boolean => ERRORS[code].retryable;
-
 /** A protocol error as a value: what `parse` returns and what handlers throw. */
 export class ProtocolError extends Error {
   constructor(

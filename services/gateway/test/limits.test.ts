@@ -238,7 +238,7 @@ describe('keepalive and slow consumers', () => {
     await using slow = await TestClient.connect(node.url, { user: 'slow' });
     await sender.ok({ type: 'join', room });
     await slow.ok({ type: 'join', room });
-    (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    slow.ws.pause();
     const body = 'y'.repeat(900);
     let sent = 0;
     const deadline = Date.now() + 15_000;
@@ -252,7 +252,7 @@ describe('keepalive and slow consumers', () => {
       )
         break;
     }
-    (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    slow.ws.resume();
     const { code } = await slow.closed;
     expect(code).toBe(1013);
     const got = slow.messages(room).map((f) => f.seq as number);

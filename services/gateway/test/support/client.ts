@@ -1,5 +1,6 @@
 // A test client over `ws`: collects every frame, waits for frames by predicate, and sends requests with ids.
 import WebSocket from 'ws';
+import { parseServerFrame } from '@chorus/protocol';
 
 export type Frame = Record<string, unknown> & { type: string };
 
@@ -25,7 +26,15 @@ export class TestClient implements AsyncDisposable {
     ws.on('ping', () => this.pings++);
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
-      const frame = JSON.parse(String(data)) as Frame;
+      const text = String(data);
+      // The contract enforced on the server's side of the wire: every frame a test sees must parse.
+      const checked = parseServerFrame(text);
+      if (!checked.ok) {
+        queueMicrotask(() => {
+          throw new Error(`server frame breaks the protocol (${checked.message}): ${text.slice(0, 300)}`);
+        });
+      }
+      const frame = JSON.parse(text) as Frame;
       this.frames.push(frame);
       const index = this.frames.length - 1;
       this.waiters = this.waiters.filter((w) => {
