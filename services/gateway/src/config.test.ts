@@ -78,3 +78,32 @@ describe('NAMESPACES', () => {
     );
   });
 });
+
+describe('Redis topologies', () => {
+  it('takes Sentinel addresses and the primary name, with credentials and TLS from REDIS_URL', () => {
+    const config = loadConfig({
+      REDIS_SENTINELS: '10.0.0.1:26379,sentinel-2:26380',
+      REDIS_SENTINEL_NAME: 'chat',
+      REDIS_URL: 'rediss://app:s3cret@ignored:6379',
+    });
+    expect(config.redis).toMatchObject({
+      sentinels: [
+        { host: '10.0.0.1', port: 26379 },
+        { host: 'sentinel-2', port: 26380 },
+      ],
+      sentinelName: 'chat',
+      url: 'rediss://app:s3cret@ignored:6379',
+    });
+  });
+  it.each([
+    [{ REDIS_SENTINELS: 'a:1' }, 'REDIS_SENTINEL_NAME'],
+    [{ REDIS_SENTINELS: 'no-port', REDIS_SENTINEL_NAME: 'x' }, 'REDIS_SENTINELS'],
+    [
+      { REDIS_SENTINELS: 'a:1', REDIS_SENTINEL_NAME: 'x', REDIS_CLUSTER: 'true', REDIS_URL: 'redis://a' },
+      'REDIS_SENTINELS',
+    ],
+    [{ REDIS_CLUSTER: 'true' }, 'REDIS_URL'],
+  ])('refuses %o naming %s', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(new RegExp(name));
+  });
+});

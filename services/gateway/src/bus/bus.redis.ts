@@ -1,5 +1,4 @@
 // The Redis bus: rooms, dms, presence and node leases shared by every gateway (one Redis or a Redis Cluster).
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { nanoid } from 'nanoid';
 import type { Logger } from 'pino';
 import { IDEMPOTENCY_TTL_MS, ProtocolError } from '@chorus/protocol';
@@ -25,10 +24,9 @@ import { kickKeys, nodeKeys, parseChannel, roomKeys, userKeys } from './keys.js'
 import type { PresenceDiff, PresencePolicy } from './presence.js';
 import { REAPER_LOCK_MS, RedisPresence } from './presence.redis.js';
 import { busError, defineScripts, type Client, type Scripted } from './redis-commands.js';
+import { connectRedis, type RedisTarget } from './redis-connection.js';
 
-export interface RedisBusOptions {
-  url: string;
-  cluster: boolean;
+export interface RedisBusOptions extends RedisTarget {
   prefix: string;
   node: string;
   /** Each room's history (its namespace's `history` and `historyTtlS`). */
@@ -58,37 +56,9 @@ export class RedisBus implements Bus {
   ) {
     this.registry = nodeKeys(options.prefix);
     this.sharded = options.cluster ? '1' : '0';
-    // Fail fast rather than queue: a command the bus cannot take now is `unavailable`, never applied late.
-    const common: RedisOptions = {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      commandTimeout: options.timeoutMs,
-      retryStrategy: (times) => Math.min(50 * times, 1000),
-      // Commands issued in the same tick leave in one write: under load, far fewer syscalls to Redis.
-      enableAutoPipelining: true,
-    };
-    if (options.cluster) {
-      const url = new URL(options.url);
-      const cluster = new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
-        lazyConnect: true,
-        enableOfflineQueue: false,
-        shardedSubscribers: true,
-        clusterRetryStrategy: (times) => Math.min(100 * times, 1000),
-        redisOptions: {
-          ...common,
-          username: url.username || undefined,
-          password: decodeURIComponent(url.password) || undefined,
-          tls: url.protocol === 'rediss:' ? {} : undefined,
-        },
-      });
-      this.cmd = defineScripts(cluster);
-      this.sub = cluster;
-    } else {
-      this.cmd = defineScripts(new Redis(options.url, common));
-      this.sub = new Redis(options.url, { ...common, commandTimeout: undefined });
-    }
+    const { cmd, sub } = connectRedis(options, options.timeoutMs);
+    this.cmd = defineScripts(cmd);
+    this.sub = sub;
     this.presence = new RedisPresence(
       this.cmd,
       { prefix: options.prefix, node: options.node, sharded: options.cluster },
