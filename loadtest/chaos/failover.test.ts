@@ -170,13 +170,9 @@ describe('Redis failover under traffic', () => {
       const slot = (
         await run('redis-cli', ['-p', String(cluster.port), 'cluster', 'keyslot', `${prefix}:{r:${room}}`])
       ).stdout.trim();
-      const owner = async () => {
-        const { stdout } = await run('redis-cli', [
-          '-p',
-          String(cluster.ports.find((p) => p !== victim?.port) ?? cluster.port),
-          'cluster',
-          'nodes',
-        ]);
+      /** The port of the live master that owns the room's slot, as `askPort` sees the cluster. */
+      const owner = async (askPort: number) => {
+        const { stdout } = await run('redis-cli', ['-p', String(askPort), 'cluster', 'nodes']);
         const line = stdout.split('\n').find(
           (l) =>
             l.includes('master') &&
@@ -191,11 +187,10 @@ describe('Redis failover under traffic', () => {
         );
         return Number(line?.split(' ')[1]?.split(':')[1]?.split('@')[0]);
       };
-      let victim: (typeof cluster.servers)[number] | undefined;
-      const before = await owner();
-      victim = cluster.servers.find((s) => s.port === before)!;
-      const r = await underTraffic(nodes, room, () => victim!.kill('SIGKILL'), false);
-      const after = await owner();
+      const before = await owner(cluster.port);
+      const victim = cluster.servers.find((s) => s.port === before)!;
+      const r = await underTraffic(nodes, room, () => victim.kill('SIGKILL'), false);
+      const after = await owner(cluster.ports.find((p) => p !== before)!);
       expect(after).not.toBe(before);
       record('failover-cluster', { topology: '3 masters + 3 replicas', ...r });
     } finally {
