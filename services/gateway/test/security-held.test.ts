@@ -166,3 +166,17 @@ describe('the test page', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 });
+
+describe('invalid UTF-8 (a documented deviation: 1006, not 1007)', () => {
+  it('cuts only the offending socket: the client sees 1006, everyone else carries on', async () => {
+    await using node = await startNode({});
+    await using bystander = await TestClient.connect(node.url, { user: 'bystander' });
+    await using offender = await TestClient.connect(node.url, { user: 'offender' });
+    // a text frame whose payload is not UTF-8: uWebSockets.js v20.30 checks it in C++ and drops the connection
+    // before any JavaScript runs, so no close frame (1007) can be sent; see docs/protocol.md
+    offender.sendRaw(Buffer.from([0x7b, 0xc3, 0x28, 0xa0, 0xa1, 0x7d]));
+    expect((await offender.closed).code).toBe(1006);
+    expect((await bystander.request({ type: 'ping' })).type).toBe('pong');
+    expect((await fetch(`${node.http}/healthz`)).status).toBe(200);
+  });
+});

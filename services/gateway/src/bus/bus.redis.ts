@@ -38,6 +38,8 @@ export interface RedisBusOptions extends RedisTarget {
 }
 
 type StreamEntry = [id: string, fields: string[]];
+/** How often both Redis connections are pinged to find a link that silently drops packets. */
+const HEALTH_EVERY_MS = 1_000;
 
 export class RedisBus implements Bus {
   readonly kind = 'redis';
@@ -48,6 +50,10 @@ export class RedisBus implements Bus {
   private readonly sharded: '1' | '0';
   private wasReady = false;
   private lastConnected = false;
+  /** Set when the link stopped answering pings (a silent partition), until both clients are ready again. */
+  private silent = false;
+  private checking = false;
+  private health: NodeJS.Timeout | undefined;
   readonly presence: RedisPresence;
 
   constructor(
@@ -67,7 +73,7 @@ export class RedisBus implements Bus {
   }
 
   get connected(): boolean {
-    return this.cmd.status === 'ready' && this.sub.status === 'ready';
+    return this.cmd.status === 'ready' && this.sub.status === 'ready' && !this.silent;
   }
 
   async start(listener: BusListener): Promise<void> {
@@ -83,9 +89,33 @@ export class RedisBus implements Bus {
     await Promise.all([...new Set([this.cmd, this.sub])].map((c) => c.connect()));
     // A node restarted under the same id leaves presence of its previous life: clear it first.
     await this.presence.reap(this.options.node, this.options.presencePolicy);
+    if (!this.options.cluster) this.health = setInterval(() => void this.checkHealth(), HEALTH_EVERY_MS);
+  }
+
+  /**
+   * A link whose packets are silently dropped (a partition, not a refusal) looks connected to the socket layer
+   * for minutes. Both connections are pinged every second: one that does not answer within BUS_TIMEOUT_MS makes
+   * the node unready and is reconnected, which resyncs every room once the link is back.
+   */
+  private async checkHealth(): Promise<void> {
+    if (this.checking || !this.lastConnected) return;
+    this.checking = true;
+    const deadline = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.options.timeoutMs).unref());
+    const pings = Promise.all([this.cmd.ping(), this.sub.ping()]).then(
+      () => 'ok' as const,
+      () => 'failed' as const,
+    );
+    const outcome = await Promise.race([pings, deadline]);
+    this.checking = false;
+    if (outcome === 'ok' || !this.lastConnected) return;
+    this.log.warn({ outcome }, 'bus not answering pings; reconnecting');
+    this.silent = true;
+    this.onConnectionChange();
+    for (const client of new Set([this.cmd, this.sub])) client.disconnect(true);
   }
 
   private onReady(): void {
+    if (this.cmd.status === 'ready' && this.sub.status === 'ready') this.silent = false;
     this.onConnectionChange();
     if (!this.connected) return;
     if (this.wasReady) {
@@ -468,6 +498,7 @@ export class RedisBus implements Bus {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.health);
     await Promise.allSettled([...new Set([this.cmd, this.sub])].map((c) => c.quit()));
   }
 

@@ -31,6 +31,8 @@ export const connectRedis = (target: RedisTarget, timeoutMs: number): { cmd: Cli
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     commandTimeout: timeoutMs,
+    // A partitioned server never answers the SYN either: give up on a connect as soon as on a command.
+    connectTimeout: Math.max(1_000, timeoutMs),
     retryStrategy: (times) => Math.min(50 * times, 1000),
     // Commands issued in the same tick leave in one write: under load, far fewer syscalls to Redis.
     enableAutoPipelining: true,

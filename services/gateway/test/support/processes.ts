@@ -59,15 +59,18 @@ const exitOf = (child: ChildProcess) =>
   });
 
 /** Start one gateway node; resolves once it logs `listening`. */
-export const startNode = (env: Record<string, string> = {}): Promise<NodeProcess> =>
-  startService(GATEWAY_MAIN, { DRAIN_MS: '300', ...env });
+export const startNode = (env: Record<string, string> = {}, netns?: string): Promise<NodeProcess> =>
+  startService(GATEWAY_MAIN, { DRAIN_MS: '300', ...env }, netns);
 
 /** Start the ops dashboard against a Redis; resolves once it logs `listening`. */
 export const startDashboard = (env: Record<string, string>): Promise<NodeProcess> => startService(DASHBOARD_MAIN, env);
 
-const startService = async (main: string, env: Record<string, string>): Promise<NodeProcess> => {
+/** `netns`: run the process inside that network namespace (`ip netns exec`), as a host of its own. */
+const startService = async (main: string, env: Record<string, string>, netns?: string): Promise<NodeProcess> => {
+  const address = env.HOST && env.HOST !== '0.0.0.0' ? env.HOST : '127.0.0.1';
+  const [command, args] = netns ? ['ip', ['netns', 'exec', netns, process.execPath, main]] : [process.execPath, [main]];
   const child = track(
-    spawn(process.execPath, [main], {
+    spawn(command, args, {
       env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
@@ -95,8 +98,8 @@ const startService = async (main: string, env: Record<string, string>): Promise<
   };
   return {
     port,
-    url: `ws://127.0.0.1:${port}/ws`,
-    http: `http://127.0.0.1:${port}`,
+    url: `ws://${address}:${port}/ws`,
+    http: `http://${address}:${port}`,
     child,
     logs,
     exited,

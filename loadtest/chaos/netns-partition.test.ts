@@ -1,0 +1,156 @@
+// Real network partitions (issue 14): hosts of their own in network namespaces, cut with nftables DROP rules, so
+// packets vanish silently as on a real network (no RST, no refusal). A gateway cut from Redis turns unready,
+// refuses sends, and catches up when the link heals; a client cut from its gateway is found by the heartbeat
+// (the server cuts the half-open socket within 2 × HEARTBEAT_MS) and resumes on another node with every message.
+import { describe, expect, it } from 'vitest';
+import { connect, type ChorusClient } from '../../packages/client/src/node.js';
+import type { MessageFrame } from '../../packages/protocol/src/index.js';
+import { TestClient, sleep } from '../../services/gateway/test/support/client.js';
+import { createNetns } from '../../services/gateway/test/support/netns.js';
+import { startNode, startRedis } from '../../services/gateway/test/support/processes.js';
+import { record } from './support.js';
+
+const waitFor = async (what: string, check: () => Promise<boolean> | boolean, timeoutMs: number) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+};
+const status = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(500) })).status;
+
+describe('network partitions in namespaces', () => {
+  it('a gateway cut from Redis: unready, sends refused, every member caught up after the heal', async () => {
+    await using ns = await createNetns();
+    await using redis = await startRedis(['--bind', '127.0.0.1', ns.hostAddress, '--protected-mode', 'no']);
+    await using cut = await startNode(
+      {
+        NODE_ID: 'cut',
+        HOST: ns.address,
+        REDIS_URL: `redis://${ns.hostAddress}:${redis.port}`,
+        BUS_TIMEOUT_MS: '1000',
+      },
+      ns.name,
+    );
+    await using healthy = await startNode({ NODE_ID: 'healthy', REDIS_URL: redis.url, BUS_TIMEOUT_MS: '1000' });
+    const room = 'partitioned';
+    const apps: Array<{ client: ChorusClient; seen: MessageFrame[]; told: number }> = [];
+    for (let i = 0; i < 5; i++) {
+      const client = connect(cut.url, { user: `member${i}` }, { backoff: { baseMs: 100, maxMs: 500 } });
+      const app = { client, seen: [] as MessageFrame[], told: 0 };
+      client.room(room).on('message', (m) => app.seen.push(m));
+      client.room(room).on('recovery', () => app.told++);
+      apps.push(app);
+    }
+    await Promise.all(apps.map((a) => a.client.ready()));
+    await Promise.all(apps.map((a) => a.client.room(room).join()));
+    await using probe = await TestClient.connect(cut.url, { user: 'probe' });
+    await probe.ok({ type: 'join', room });
+    await using sender = await TestClient.connect(healthy.url, { user: 'sender' });
+    await sender.ok({ type: 'join', room });
+    let n = 0;
+    const traffic = setInterval(() => sender.sendRaw(JSON.stringify({ type: 'send', room, body: n++ })), 20);
+    try {
+      await sleep(500);
+      const cutAt = Date.now();
+      await ns.partition(redis.port);
+      await waitFor('the cut node to turn unready', async () => (await status(`${cut.http}/readyz`)) === 503, 10_000);
+      const unreadyAfterMs = Date.now() - cutAt;
+      expect(await probe.request({ type: 'send', room, body: 'during' }, 5_000)).toMatchObject({ code: 'unavailable' });
+      expect(await status(`${healthy.http}/readyz`)).toBe(200);
+      await sleep(2_000);
+      const healAt = Date.now();
+      await ns.heal();
+      await waitFor('the cut node to be ready again', async () => (await status(`${cut.http}/readyz`)) === 200, 15_000);
+      const readyAfterHealMs = Date.now() - healAt;
+      await sleep(500);
+      clearInterval(traffic);
+      const latest = ((await sender.ok({ type: 'history', room, limit: 1 })).messages as MessageFrame[])[0]!.seq;
+      await waitFor(
+        'every member to reach the latest message',
+        () => apps.every((a) => (a.seen.at(-1)?.seq ?? 0) >= latest),
+        15_000,
+      );
+      for (const a of apps) {
+        const seqs = a.seen.map((m) => m.seq);
+        const contiguous = seqs.every((s, i) => i === 0 || s === seqs[i - 1]! + 1);
+        expect(contiguous || a.told > 0, seqs.join(',')).toBe(true);
+        expect(new Set(seqs).size).toBe(seqs.length);
+      }
+      record('netns-gateway-cut-from-redis', {
+        unreadyAfterMs,
+        readyAfterHealMs,
+        messages: latest,
+        appsTold: apps.filter((a) => a.told > 0).length,
+        lostOrDuplicated: 0,
+      });
+    } finally {
+      clearInterval(traffic);
+      for (const a of apps) a.client.close();
+    }
+  }, 90_000);
+
+  it('a client cut from its gateway: the half-open socket is cut by the heartbeat, the client resumes elsewhere', async () => {
+    const HEARTBEAT_MS = 1_000;
+    await using ns = await createNetns();
+    await using redis = await startRedis(['--bind', '127.0.0.1', ns.hostAddress, '--protected-mode', 'no']);
+    await using far = await startNode(
+      {
+        NODE_ID: 'far',
+        HOST: ns.address,
+        REDIS_URL: `redis://${ns.hostAddress}:${redis.port}`,
+        HEARTBEAT_MS: String(HEARTBEAT_MS),
+        LOG_LEVEL: 'debug',
+      },
+      ns.name,
+    );
+    await using near = await startNode({ NODE_ID: 'near', REDIS_URL: redis.url, HEARTBEAT_MS: String(HEARTBEAT_MS) });
+    const room = 'half-open';
+    const seen: MessageFrame[] = [];
+    const client = connect([far.url, near.url], { user: 'traveller' }, { backoff: { baseMs: 100, maxMs: 500 } });
+    client.room(room).on('message', (m) => seen.push(m));
+    let resumedAt = 0;
+    client.on('state', (s) => {
+      if (s.to === 'connected' && s.from === 'reconnecting') resumedAt = Date.now();
+    });
+    await using publisher = await TestClient.connect(near.url, { user: 'publisher' });
+    await publisher.ok({ type: 'join', room });
+    let n = 0;
+    const traffic = setInterval(() => publisher.sendRaw(JSON.stringify({ type: 'send', room, body: n++ })), 50);
+    try {
+      await client.ready();
+      await client.room(room).join();
+      expect(client.node).toBe('far');
+      await sleep(500);
+      const cutAt = Date.now();
+      await ns.isolatePort(far.port);
+      // the server side: the socket is cut (1006) once silent for two heartbeats
+      await waitFor(
+        'the far node to cut the half-open socket',
+        () => far.logs.some((l) => l.includes('"msg":"disconnected"') && l.includes('traveller')),
+        10_000,
+      );
+      const line = far.logs.find((l) => l.includes('"msg":"disconnected"') && l.includes('traveller'))!;
+      const serverCutMs = (JSON.parse(line) as { time: number }).time - cutAt;
+      // the client side: its liveness check gives up on the silent server and moves to the next url
+      await waitFor('the client to resume on the near node', () => resumedAt > 0 && client.node === 'near', 20_000);
+      const clientResumedMs = resumedAt - cutAt;
+      await sleep(500);
+      clearInterval(traffic);
+      const latest = ((await publisher.ok({ type: 'history', room, limit: 1 })).messages as MessageFrame[])[0]!.seq;
+      await waitFor('the client to reach the latest message', () => (seen.at(-1)?.seq ?? 0) >= latest, 10_000);
+      expect(seen.map((m) => m.seq)).toEqual(Array.from({ length: latest }, (_, i) => i + 1));
+      expect(serverCutMs).toBeLessThanOrEqual(2 * HEARTBEAT_MS + HEARTBEAT_MS / 4 + 250);
+      record('netns-client-cut-from-gateway', {
+        heartbeatMs: HEARTBEAT_MS,
+        serverCutMs,
+        clientResumedMs,
+        messages: latest,
+        lostOrDuplicated: 0,
+      });
+    } finally {
+      clearInterval(traffic);
+      client.close();
+    }
+  }, 60_000);
+});
