@@ -19,8 +19,9 @@ apt_install() {
 command -v redis-server >/dev/null 2>&1 || apt_install redis-server
 # The package enables a system-wide service; chorus never uses it, and tests never assume it.
 # Debian's chromium for the browser tests (playwright-core drives it; no browser download is possible here),
-# HAProxy for the load-balancer test, ShellCheck for the scripts.
-apt_install chromium haproxy shellcheck redis-sentinel
+# HAProxy for the load-balancer test, ShellCheck for the scripts, redis-sentinel for the failover scenarios,
+# nftables and iproute2 for the network-namespace partitions (they run as root, as CI does).
+apt_install chromium haproxy shellcheck redis-sentinel nftables iproute2
 
 if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "$PNPM_VERSION" ]; then
   echo "bootstrap: installing pnpm@$PNPM_VERSION from npm"

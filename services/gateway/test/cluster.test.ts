@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { startCluster } from './support/cluster.js';
 import { TestClient, sleep, type Frame } from './support/client.js';
-import { startNode, startRedis } from './support/processes.js';
+import { startNode, startRedis, startSentinelSet } from './support/processes.js';
 
 const seqsOf = (frames: Frame[]) => frames.map((f) => f.seq as number);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -193,5 +193,31 @@ describe('Redis authentication', () => {
     await c.ok({ type: 'join', room: 'pw' });
     expect(await c.ok({ type: 'send', room: 'pw', body: 1 })).toMatchObject({ seq: 1 });
     await expect(startNode({ REDIS_URL: `redis://:wrong@127.0.0.1:${redis.port}` })).rejects.toThrow(/exited/);
+  });
+});
+
+describe('Redis Sentinel', () => {
+  it('finds the primary through the sentinels, with the password from REDIS_URL', async () => {
+    await using set = await startSentinelSet('chat', 'sentinel-data-password');
+    const env = {
+      REDIS_SENTINELS: set.sentinels,
+      REDIS_SENTINEL_NAME: set.name,
+      REDIS_URL: 'redis://:sentinel-data-password@unused:6379',
+    };
+    await using a = await startNode({ ...env, NODE_ID: 's1' });
+    await using b = await startNode({ ...env, NODE_ID: 's2' });
+    expect((await fetch(`${a.http}/readyz`)).status).toBe(200);
+    await using alice = await TestClient.connect(a.url, { user: 'alice' });
+    await using bob = await TestClient.connect(b.url, { user: 'bob' });
+    await alice.ok({ type: 'join', room: 'sentinel' });
+    await bob.ok({ type: 'join', room: 'sentinel' });
+    await alice.ok({ type: 'send', room: 'sentinel', body: 'via the primary the sentinels named' });
+    expect(await bob.next((f) => f.type === 'message')).toMatchObject({ body: 'via the primary the sentinels named' });
+    // without the password the node cannot use the primary and says so at startup
+    const refused = await startNode({ ...env, REDIS_URL: 'redis://:wrong@unused:6379', NODE_ID: 's3' }).then(
+      (n) => n.kill().then(() => 'started'),
+      (err: Error) => err.message,
+    );
+    expect(refused).toMatch(/exited with 1/);
   });
 });

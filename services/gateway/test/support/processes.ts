@@ -208,6 +208,8 @@ const run = promisify(execFile);
 export const startRedisCluster = async (
   masters = 3,
   replicas = 0,
+  /** Also listen on, and announce, this address of this host (a veth end a network namespace can reach). */
+  announce?: string,
 ): Promise<RedisProcess & { ports: number[]; servers: RedisProcess[] }> => {
   // A cluster node also listens on port + 10000 (its bus): pick ports where both are free.
   const ports: number[] = [];
@@ -229,13 +231,16 @@ export const startRedisCluster = async (
           // replicas sync at once (the default waits 5 s), so they can take over from the start
           '--repl-diskless-sync-delay',
           '0',
+          ...(announce
+            ? ['--bind', '127.0.0.1', announce, '--protected-mode', 'no', '--cluster-announce-ip', announce]
+            : []),
         ],
         port,
       ),
     ),
   );
   // Each server has its own dir, so the cluster config files do not collide.
-  const addresses = servers.map((s) => `127.0.0.1:${s.port}`);
+  const addresses = servers.map((s) => `${announce ?? '127.0.0.1'}:${s.port}`);
   await run('redis-cli', [
     '--cluster',
     'create',
@@ -290,9 +295,10 @@ export interface SentinelSet extends AsyncDisposable {
 }
 
 /** A primary, a replica and three sentinels (Debian's redis-sentinel), all on free ports; failover in ~1–3 s. */
-export const startSentinelSet = async (name = 'chorus'): Promise<SentinelSet> => {
-  const primary = await startRedis();
-  const replica = await startRedis(['--replicaof', '127.0.0.1', String(primary.port)]);
+export const startSentinelSet = async (name = 'chorus', password?: string): Promise<SentinelSet> => {
+  const auth = password ? ['--requirepass', password, '--masterauth', password] : [];
+  const primary = await startRedis(auth);
+  const replica = await startRedis([...auth, '--replicaof', '127.0.0.1', String(primary.port)]);
   const dir = mkdtempSync(join(tmpdir(), 'chorus-sentinel-'));
   const sentinelPorts = [await freePort(), await freePort(), await freePort()];
   const children = await Promise.all(
@@ -305,6 +311,7 @@ export const startSentinelSet = async (name = 'chorus'): Promise<SentinelSet> =>
           'bind 127.0.0.1',
           `dir ${dir}`,
           `sentinel monitor ${name} 127.0.0.1 ${primary.port} 2`,
+          ...(password ? [`sentinel auth-pass ${name} ${password}`] : []),
           `sentinel down-after-milliseconds ${name} 1000`,
           `sentinel failover-timeout ${name} 5000`,
           `sentinel parallel-syncs ${name} 1`,
@@ -318,7 +325,13 @@ export const startSentinelSet = async (name = 'chorus'): Promise<SentinelSet> =>
   // The replica has synced before any test traffic: a failover then loses only what replication had not copied.
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const { stdout } = await run('redis-cli', ['-p', String(replica.port), 'info', 'replication']);
+    const { stdout } = await run('redis-cli', [
+      '-p',
+      String(replica.port),
+      ...(password ? ['-a', password, '--no-auth-warning'] : []),
+      'info',
+      'replication',
+    ]);
     if (stdout.includes('master_link_status:up')) break;
     if (Date.now() > deadline) throw new Error('the replica never synced');
     await new Promise((r) => setTimeout(r, 100));
