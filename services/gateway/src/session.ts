@@ -235,11 +235,11 @@ export class Session implements RoomMember {
 
   private enqueue(task: Task): void {
     this.queue.push(task);
-    if (!this.running) void this.drain();
+    if (!this.running) void this.work();
   }
 
   /** Frames from one connection are handled one at a time, in arrival order (PROTOCOL.md §2). */
-  private async drain(): Promise<void> {
+  private async work(): Promise<void> {
     this.running = true;
     while (this.queue.length > 0 && !this.ended) {
       const task = this.queue.shift()!;

@@ -4,7 +4,7 @@ import type { Session } from '../session.js';
 import { dm, received, startDm } from './dm.js';
 import { occupancy, presence } from './presence.js';
 import { history, join, leave, send, startSend } from './rooms.js';
-import { echo, ping, refresh } from './session.js';
+import { echo, ping, refresh } from './connection.js';
 import { signal } from './signals.js';
 
 type Handler<K extends ClientFrameType> = (
