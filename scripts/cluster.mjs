@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `pnpm cluster`: redis-server plus N gateway nodes on consecutive ports, as plain local processes (no Docker).
 // Env: NODES (3), PORT (first gateway port, 8080), REDIS_PORT (6390), REDIS_URL (use an existing Redis instead),
-// DASHBOARD_PORT (8090; "off" for none). Stops everything on SIGINT/SIGTERM: gateways drain first, then Redis.
+// DASHBOARD_PORT (8090; "off" for none), ADMIN_TOKEN (a random one is made and printed when unset: the server API
+// and the dashboard's admin view use it). Stops everything on SIGINT/SIGTERM: gateways drain first, then Redis.
+import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +16,7 @@ const nodes = Number(process.env.NODES ?? 3);
 const basePort = Number(process.env.PORT ?? 8080);
 const redisPort = Number(process.env.REDIS_PORT ?? 6390);
 const dashboardPort = process.env.DASHBOARD_PORT ?? '8090';
+const adminToken = process.env.ADMIN_TOKEN ?? randomBytes(16).toString('hex');
 const children = [];
 
 const prefixed = (name, stream) =>
@@ -78,7 +81,7 @@ try {
         `node-${i + 1}`,
         process.execPath,
         [join(root, 'services/gateway/dist/main.js')],
-        { PORT: String(basePort + i), NODE_ID: `node-${i + 1}`, REDIS_URL: redisUrl },
+        { PORT: String(basePort + i), NODE_ID: `node-${i + 1}`, REDIS_URL: redisUrl, ADMIN_TOKEN: adminToken },
         `http://127.0.0.1:${basePort + i}/readyz`,
       ),
     ),
@@ -89,12 +92,18 @@ try {
       'dashboard',
       process.execPath,
       [main],
-      { PORT: dashboardPort, REDIS_URL: redisUrl },
+      {
+        PORT: dashboardPort,
+        REDIS_URL: redisUrl,
+        ADMIN_TOKEN: adminToken,
+        GATEWAY_URL: `http://127.0.0.1:${basePort}`,
+      },
       `http://127.0.0.1:${dashboardPort}/readyz`,
     );
   }
   const urls = Array.from({ length: nodes }, (_, i) => `  test page http://127.0.0.1:${basePort + i}/`);
   if (dashboardPort !== 'off') urls.push(`  dashboard http://127.0.0.1:${dashboardPort}/`);
+  urls.push(`  admin token ${adminToken} (server API, and the dashboard's login)`);
   process.stdout.write(`chorus cluster ready: ${nodes} nodes on ${redisUrl}\n${urls.join('\n')}\n`);
 } catch (err) {
   process.stderr.write(`chorus cluster: ${err.message}\n`);
