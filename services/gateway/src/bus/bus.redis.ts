@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import { IDEMPOTENCY_TTL_MS, ProtocolError } from '@chorus/protocol';
 import { DM_HEAD, MESSAGE_HEAD } from '../outbound.js';
 import {
-  biggestRooms,
   isComplete,
   KICK_WAIT_MS,
   type RoomCount,
@@ -20,9 +19,11 @@ import {
   type RoomState,
   type StoredFrame,
 } from './bus.js';
-import { kickKeys, nodeKeys, parseChannel, roomKeys, userKeys } from './keys.js';
-import type { PresenceDiff, PresencePolicy } from './presence.js';
-import { REAPER_LOCK_MS, RedisPresence } from './presence.redis.js';
+import { deliverChannelMessage } from './channel-messages.js';
+import { kickKeys, parseChannel, roomKeys, userKeys } from './keys.js';
+import { RedisRegistry } from './registry.redis.js';
+import type { PresencePolicy } from './presence.js';
+import { RedisPresence } from './presence.redis.js';
 import { busError, defineScripts, type Client, type Scripted } from './redis-commands.js';
 import { connectRedis, type RedisTarget } from './redis-connection.js';
 
@@ -46,7 +47,7 @@ export class RedisBus implements Bus {
   private readonly cmd: Scripted;
   private readonly sub: Client;
   private listener: BusListener | undefined;
-  private readonly registry;
+  private readonly registry: RedisRegistry;
   private readonly sharded: '1' | '0';
   private wasReady = false;
   private lastConnected = false;
@@ -60,7 +61,6 @@ export class RedisBus implements Bus {
     private readonly options: RedisBusOptions,
     private readonly log: Logger,
   ) {
-    this.registry = nodeKeys(options.prefix);
     this.sharded = options.cluster ? '1' : '0';
     const { cmd, sub } = connectRedis(options, options.timeoutMs);
     this.cmd = defineScripts(cmd);
@@ -70,6 +70,7 @@ export class RedisBus implements Bus {
       { prefix: options.prefix, node: options.node, sharded: options.cluster },
       log,
     );
+    this.registry = new RedisRegistry(this.cmd, options, this.presence, log);
   }
 
   get connected(): boolean {
@@ -78,7 +79,10 @@ export class RedisBus implements Bus {
 
   async start(listener: BusListener): Promise<void> {
     this.listener = listener;
-    const onMessage = (channel: string, message: string) => this.dispatch(channel, message);
+    const onMessage = (channel: string, message: string) => {
+      const [kind, name] = parseChannel(this.options.prefix, channel);
+      deliverChannelMessage(kind, name, message, listener, (id, closed) => this.answerKick(id, closed));
+    };
     if (this.options.cluster) this.sub.on('smessage', onMessage);
     else this.sub.on('message', onMessage);
     for (const client of new Set([this.cmd, this.sub])) {
@@ -134,67 +138,17 @@ export class RedisBus implements Bus {
     if (!now) this.log.warn('bus disconnected');
   }
 
-  private dispatch(channel: string, message: string): void {
-    const [kind, name] = parseChannel(this.options.prefix, channel);
-    const bar = message.indexOf('|', 2);
-    switch (message.charCodeAt(0)) {
-      case 109: {
-        // m|<seq>|<epoch>|<frame>
-        const bar2 = message.indexOf('|', bar + 1);
-        this.listener?.roomMessage(
-          name,
-          Number(message.slice(2, bar)),
-          message.slice(bar + 1, bar2),
-          message.slice(bar2 + 1),
-        );
-        break;
-      }
-      case 101: {
-        // e|<origin conn>|<users>|<version>|<frame>
-        const bar2 = message.indexOf('|', bar + 1);
-        const bar3 = message.indexOf('|', bar2 + 1);
-        this.listener?.roomEvent(name, message.slice(2, bar), message.slice(bar3 + 1), {
-          users: Number(message.slice(bar + 1, bar2)),
-          version: Number(message.slice(bar2 + 1, bar3)),
-        });
-        break;
-      }
-      case 100: // d|<seq>|<frame>
-        this.listener?.userMessage(name, Number(message.slice(2, bar)), message.slice(bar + 1));
-        break;
-      case 115: // s|<origin conn>|<frame> on a room; s|-|<frame> on a user
-        if (kind === 'r') this.listener?.roomSignal(name, message.slice(2, bar), message.slice(bar + 1));
-        else this.listener?.userSignal(name, message.slice(bar + 1));
-        break;
-      case 107: {
-        // k|<code>|<kick id>|<reason>
-        const bar2 = message.indexOf('|', bar + 1);
-        const closed = this.listener?.kick(name, Number(message.slice(2, bar)), message.slice(bar2 + 1)) ?? 0;
-        const keys = kickKeys(this.options.prefix, message.slice(bar + 1, bar2));
-        this.cmd
-          .multi()
-          .incrby(keys.closed, closed)
-          .incr(keys.nodes)
-          .pexpire(keys.closed, KICK_WAIT_MS * 5)
-          .pexpire(keys.nodes, KICK_WAIT_MS * 5)
-          .exec()
-          .catch((err: unknown) => this.log.warn({ err }, 'kick answer failed'));
-        break;
-      }
-      case 112: // p|<origin conns, comma-separated>|{"joined":[…],"left":[…]}
-        this.listener?.presenceDiff(
-          name,
-          message.slice(2, bar).split(','),
-          JSON.parse(message.slice(bar + 1)) as PresenceDiff,
-        );
-        break;
-      case 111: {
-        // o|<users>|<connections>|<version>
-        const [users, connections, version] = message.slice(2).split('|').map(Number) as [number, number, number];
-        this.listener?.occupancy(name, { users, connections }, version);
-        break;
-      }
-    }
+  /** A node answers a kick with how many of the user's connections it closed (the API waits for the tally). */
+  private answerKick(id: string, closed: number): void {
+    const keys = kickKeys(this.options.prefix, id);
+    this.cmd
+      .multi()
+      .incrby(keys.closed, closed)
+      .incr(keys.nodes)
+      .pexpire(keys.closed, KICK_WAIT_MS * 5)
+      .pexpire(keys.nodes, KICK_WAIT_MS * 5)
+      .exec()
+      .catch((err: unknown) => this.log.warn({ err }, 'kick answer failed'));
   }
 
   // ---- signals and moderation ----------------------------------------------------------------
@@ -448,53 +402,16 @@ export class RedisBus implements Bus {
     }
   }
 
-  // ---- node registry -------------------------------------------------------------------------
+  // ---- node registry (registry.redis.ts) -----------------------------------------------------
 
-  async announce(stats: NodeAnnouncement, ttlMs: number, topRooms: RoomCount[]): Promise<void> {
-    const { node } = this.options;
-    await Promise.all([
-      this.cmd.set(this.registry.lease(node), String(Date.now()), 'PX', ttlMs),
-      this.cmd.set(this.registry.stats(node), JSON.stringify(stats), 'PX', ttlMs),
-      this.cmd.set(this.registry.topRooms(node), JSON.stringify(topRooms), 'PX', ttlMs),
-      this.cmd.zadd(this.registry.known, Date.now(), node),
-    ]);
-    await this.reapDeadNodes();
+  announce(stats: NodeAnnouncement, ttlMs: number, topRooms: RoomCount[]): Promise<void> {
+    return this.registry.announce(stats, ttlMs, topRooms);
   }
-
-  async topRooms(limit: number): Promise<RoomCount[]> {
-    try {
-      const known = await this.cmd.zrange(this.registry.known, 0, -1);
-      if (known.length === 0) return [];
-      const lists = await this.cmd.mget(...known.map((n) => this.registry.topRooms(n)));
-      return biggestRooms(
-        lists.filter((l): l is string => l !== null).map((l) => JSON.parse(l) as RoomCount[]),
-        limit,
-      );
-    } catch (err) {
-      throw busError(err, this.log);
-    }
+  topRooms(limit: number): Promise<RoomCount[]> {
+    return this.registry.topRooms(limit);
   }
-
-  async nodes(): Promise<NodeAnnouncement[]> {
-    const known = await this.cmd.zrange(this.registry.known, 0, -1);
-    if (known.length === 0) return [];
-    const stats = await this.cmd.mget(...known.map((n) => this.registry.stats(n)));
-    return stats.filter((s): s is string => s !== null).map((s) => JSON.parse(s) as NodeAnnouncement);
-  }
-
-  /** Any live node that sees a known node without a lease takes a short lock and clears its presence. */
-  private async reapDeadNodes(): Promise<void> {
-    const known = await this.cmd.zrange(this.registry.known, 0, -1);
-    for (const node of known) {
-      if (node === this.options.node) continue;
-      if ((await this.cmd.exists(this.registry.lease(node))) === 1) continue;
-      const lock = this.registry.reaper(node);
-      if ((await this.cmd.set(lock, this.options.node, 'PX', REAPER_LOCK_MS, 'NX')) !== 'OK') continue;
-      this.log.warn({ deadNode: node }, 'node lease expired; removing its presence');
-      // Renewed after each batch: a long reap must not lose its lock and be started again elsewhere.
-      await this.presence.reap(node, this.options.presencePolicy, () => this.cmd.pexpire(lock, REAPER_LOCK_MS));
-      await this.cmd.zrem(this.registry.known, node);
-    }
+  nodes(): Promise<NodeAnnouncement[]> {
+    return this.registry.nodes();
   }
 
   async close(): Promise<void> {
