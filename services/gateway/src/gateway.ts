@@ -6,7 +6,6 @@ import { createAuthenticator } from './auth.js';
 import type { Bus } from './bus/bus.js';
 import type { Config } from './config.js';
 import { mountRoutes } from './http/routes.js';
-import { instrumentBus } from './bus/instrumented.js';
 import { ANNOUNCE_EVERY_MS, ANNOUNCE_TTL_MS } from './registry.js';
 import { startSweeps } from './keepalive.js';
 import { GatewayNode } from './node.js';
@@ -62,13 +61,12 @@ export const startGateway = async (config: Config, bus: Bus, log: Logger): Promi
     },
   );
   node = new GatewayNode(config, bus, createAuthenticator(config.auth), log, transport.publish);
-  instrumentBus(bus, node.metrics.busRoundTrip);
   await bus.start(node.feeds);
   mountRoutes(transport, node);
   const port = await transport.listen(config.host, config.port);
   const stopSweeps = startSweeps(node);
   const announce = () =>
-    bus
+    node.bus
       .announce(node.stats(), ANNOUNCE_TTL_MS, node.topRooms())
       .catch((err: unknown) => log.debug({ err }, 'announce failed'));
   void announce();

@@ -4,6 +4,7 @@ import type { Authenticator } from './auth.js';
 import type { Bus } from './bus/bus.js';
 import type { Config } from './config.js';
 import { presencePolicy } from './bus/index.js';
+import { timedBus } from './bus/instrumented.js';
 import { Feeds } from './delivery/feeds.js';
 import { PresenceWriter } from './delivery/presence-writer.js';
 import { Metrics, frameTs, frameType } from './metrics.js';
@@ -48,9 +49,12 @@ export class GatewayNode {
   /** Bytes of dms each sender may store in others' inboxes from this node, per minute (§10.8). */
   readonly dmBytes: KeyedBuckets;
 
+  /** The bus, its requests timed for /metrics. */
+  readonly bus: Bus;
+
   constructor(
     readonly config: Config,
-    readonly bus: Bus,
+    bus: Bus,
     readonly authenticate: Authenticator,
     readonly log: Logger,
     publish: (topic: string, frame: string) => number,
@@ -60,6 +64,7 @@ export class GatewayNode {
     this.policyCloses = new KeyedBuckets(config.policyClosesPerMin / 60, config.policyClosesPerMin);
     this.dmBytes = new KeyedBuckets(config.dmBytesPerMin / 60, config.dmBytesPerMin);
     this.metrics = new Metrics(() => ({ ...this.stats(), busConnected: bus.connected }));
+    this.bus = timedBus(bus, this.metrics.busRoundTrip);
     const { deliveries, framesOut, deliverLatency } = this.metrics;
     const roomDeliveries = deliveries.of('room');
     const dmDeliveries = deliveries.of('dm');
@@ -77,7 +82,7 @@ export class GatewayNode {
       return delivered;
     };
     this.feeds = new Feeds({
-      bus,
+      bus: this.bus,
       publish: counted,
       memberById: (id) => this.sessions.get(id),
       kick: (user, code, reason) => this.kick(user, code, reason),
@@ -86,7 +91,7 @@ export class GatewayNode {
       log,
     });
     this.presence = new PresenceWriter(
-      bus.presence,
+      this.bus.presence,
       (room) => presencePolicy(config, room),
       (removal) => this.feeds.retryWhenConnected(removal),
       (room, count) => this.feeds.existingRoom(room)?.noteUsers(count),
