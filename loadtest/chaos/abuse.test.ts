@@ -57,43 +57,48 @@ const attackWhileProbing = async (target: NodeProcess, probe: TestClient) => {
 // attacker and node share this machine's two cores, against a control run: the same attack aimed at a decoy node
 // on the same machine while the polite client pings its own — what the machine's load alone costs the probe.
 // Aimed at the polite client's node instead, the p99 must stay within 2× of that control.
-it('hostile clients do not take a node down, grow its memory without bound, or slow a polite client', async () => {
-  const env = { RATE_PER_SEC: '200', MAX_CONNECTIONS_PER_USER: '100000' };
-  await using node = await startNode(env);
-  await using decoy = await startNode(env);
-  await using polite = await TestClient.connect(node.url, { user: 'polite' });
-  await polite.ok({ type: 'join', room: 'calm' });
-  const quiet = await pingP99(polite, 2000);
-  const control = await attackWhileProbing(decoy, polite);
-  const rssBefore = await rss(node.http);
-  const { p99: underAttack, attack } = await attackWhileProbing(node, polite);
-  await sleep(1500);
-  const rssAfter = await rss(node.http);
-  const healthy = (await fetch(`${node.http}/healthz`)).status === 200;
-  record('abuse', {
-    attackers: ATTACKERS,
-    seconds: SECONDS,
-    hostileConnections: attack.connections,
-    refusedUpgrades: attack.refusedUpgrades,
-    hostileFrames: attack.frames,
-    cycles: attack.cycles,
-    closes1008: attack.closeCodes['1008'] ?? 0,
-    closes1009: attack.closeCodes['1009'] ?? 0,
-    quietP99Ms: +quiet.toFixed(2),
-    controlP99Ms: +control.p99.toFixed(2),
-    underAttackP99Ms: +underAttack.toFixed(2),
-    healthy,
-    rssGrowthMB: +((rssAfter - rssBefore) / 2 ** 20).toFixed(1),
-  });
-  expect(healthy).toBe(true);
-  expect(await polite.ok({ type: 'echo', body: 'still here' })).toMatchObject({ body: 'still here' });
-  expect(node.child.exitCode).toBeNull();
-  expect(attack.connections).toBeGreaterThan(ATTACKERS); // the attack really ran, round after round
-  expect(control.attack.frames).toBeGreaterThan(attack.frames / 3); // the control was a comparable load
-  expect(attack.closeCodes['1009']).toBeGreaterThan(0); // oversize frames closed as the protocol says
-  expect(attack.closeCodes['1008']).toBeGreaterThan(0); // and the 20th bad frame within a minute
-  expect(rssAfter - rssBefore).toBeLessThan(150 * 2 ** 20); // bounded: no per-attack leak
-  expect(underAttack).toBeLessThanOrEqual(Math.max(quiet * 2, quiet + 10));
-  // In CI the other test worker comes and goes between the two runs: a few ms of slack there, none at full scale.
-  expect(underAttack).toBeLessThanOrEqual(Math.max(2 * control.p99, control.p99 + CI_SLACK_MS));
-}, 150_000);
+// Latency comparisons on a shared 2-core machine: one retry when the noise lands on the wrong side of the bound.
+it(
+  'hostile clients do not take a node down, grow its memory without bound, or slow a polite client',
+  { retry: 1, timeout: 150_000 },
+  async () => {
+    const env = { RATE_PER_SEC: '200', MAX_CONNECTIONS_PER_USER: '100000' };
+    await using node = await startNode(env);
+    await using decoy = await startNode(env);
+    await using polite = await TestClient.connect(node.url, { user: 'polite' });
+    await polite.ok({ type: 'join', room: 'calm' });
+    const quiet = await pingP99(polite, 2000);
+    const control = await attackWhileProbing(decoy, polite);
+    const rssBefore = await rss(node.http);
+    const { p99: underAttack, attack } = await attackWhileProbing(node, polite);
+    await sleep(1500);
+    const rssAfter = await rss(node.http);
+    const healthy = (await fetch(`${node.http}/healthz`)).status === 200;
+    record('abuse', {
+      attackers: ATTACKERS,
+      seconds: SECONDS,
+      hostileConnections: attack.connections,
+      refusedUpgrades: attack.refusedUpgrades,
+      hostileFrames: attack.frames,
+      cycles: attack.cycles,
+      closes1008: attack.closeCodes['1008'] ?? 0,
+      closes1009: attack.closeCodes['1009'] ?? 0,
+      quietP99Ms: +quiet.toFixed(2),
+      controlP99Ms: +control.p99.toFixed(2),
+      underAttackP99Ms: +underAttack.toFixed(2),
+      healthy,
+      rssGrowthMB: +((rssAfter - rssBefore) / 2 ** 20).toFixed(1),
+    });
+    expect(healthy).toBe(true);
+    expect(await polite.ok({ type: 'echo', body: 'still here' })).toMatchObject({ body: 'still here' });
+    expect(node.child.exitCode).toBeNull();
+    expect(attack.connections).toBeGreaterThan(ATTACKERS); // the attack really ran, round after round
+    expect(control.attack.frames).toBeGreaterThan(attack.frames / 3); // the control was a comparable load
+    expect(attack.closeCodes['1009']).toBeGreaterThan(0); // oversize frames closed as the protocol says
+    expect(attack.closeCodes['1008']).toBeGreaterThan(0); // and the 20th bad frame within a minute
+    expect(rssAfter - rssBefore).toBeLessThan(150 * 2 ** 20); // bounded: no per-attack leak
+    expect(underAttack).toBeLessThanOrEqual(Math.max(quiet * 2, quiet + 10));
+    // In CI the other test worker comes and goes between the two runs: a few ms of slack there, none at full scale.
+    expect(underAttack).toBeLessThanOrEqual(Math.max(2 * control.p99, control.p99 + CI_SLACK_MS));
+  },
+);

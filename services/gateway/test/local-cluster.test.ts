@@ -3,11 +3,14 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { freePort } from './support/processes.js';
+import { freePort, isFree } from './support/processes.js';
 import { TestClient } from './support/client.js';
 
 it('pnpm cluster starts a working 2-node cluster with its dashboard and stops it cleanly', async () => {
-  const [base, redisPort, dashboardPort] = [await freePort(), await freePort(), await freePort()];
+  // The nodes take consecutive ports: find a base whose next port is free too.
+  let base = await freePort();
+  while (!(await isFree(base + 1))) base = await freePort();
+  const [redisPort, dashboardPort] = [await freePort(), await freePort()];
   const script = fileURLToPath(new URL('../../../scripts/cluster.mjs', import.meta.url));
   const child = spawn(process.execPath, [script], {
     env: {
@@ -23,15 +26,18 @@ it('pnpm cluster starts a working 2-node cluster with its dashboard and stops it
   const exited = new Promise<number | null>((r) => child.once('exit', r));
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('cluster did not start')), 20_000);
+      const output: string[] = [];
+      const timer = setTimeout(() => reject(new Error(`cluster did not start:\n${output.join('\n')}`)), 20_000);
+      void exited.then((code) => reject(new Error(`pnpm cluster exited with ${code}:\n${output.join('\n')}`)));
+      createInterface({ input: child.stderr! }).on('line', (line) => output.push(line));
       createInterface({ input: child.stdout! }).on('line', (line) => {
+        output.push(line);
         if (line.includes('chorus cluster ready')) {
           clearTimeout(timer);
           resolve();
         }
       });
     });
-    // Consecutive ports may collide with something else on a busy machine; base was free a moment ago.
     await using a = await TestClient.connect(`ws://127.0.0.1:${base}/ws`, { user: 'a' });
     await using b = await TestClient.connect(`ws://127.0.0.1:${base + 1}/ws`, { user: 'b' });
     expect(a.frames[0]!.node).toBe('node-1');

@@ -31,7 +31,7 @@ export const freePort = (): Promise<number> =>
     });
   });
 
-const isFree = (port: number): Promise<boolean> =>
+export const isFree = (port: number): Promise<boolean> =>
   new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));
