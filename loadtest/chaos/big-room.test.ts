@@ -206,6 +206,7 @@ interface GeneratorReport {
   joined: number;
   failed: number;
   retried: number;
+  closes: Record<string, number>;
   total: number;
   types: Record<string, number>;
 }
@@ -254,6 +255,7 @@ it(`${BATCHED} clients into one batched room on 3 nodes: connection rate, frames
       framesByType,
       rssPerConnectionBytes: Math.round((after.reduce((a, b) => a + b) - before.reduce((a, b) => a + b)) / BATCHED),
       retried: reports.reduce((t, r) => t + r.retried, 0),
+      closes: reports.map((r) => r.closes),
       failed,
       wallSeconds: (Date.now() - t0) / 1000,
     });

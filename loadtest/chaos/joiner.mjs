@@ -13,6 +13,7 @@ let total = 0;
 let joined = 0;
 let failed = 0;
 let retried = 0;
+const closes = {};
 const sockets = [];
 const t0 = Date.now();
 
@@ -38,13 +39,20 @@ await new Promise((resolve) => {
       if (type === 'welcome') ws.send(`{"type":"join","room":"${room}","id":"j"}`);
       else if (text.startsWith('{"type":"ack","id":"j"')) settle(i, true);
     });
-    ws.on('error', () => {
-      if (settled.has(i)) return;
+    // Refused, or closed by the server before its join was answered: tried once more, then failed. The close
+    // code is counted (1006 for a refused or cut socket), so a failed run says why.
+    let gone = false;
+    const lost = (code) => {
+      if (gone || settled.has(i)) return;
+      gone = true;
+      closes[code] = (closes[code] ?? 0) + 1;
       if (attempt === 0) {
         retried++;
         setTimeout(() => open(i, 1), 500);
       } else settle(i, false);
-    });
+    };
+    ws.on('close', (code) => lost(code));
+    ws.on('error', () => lost(1006));
   };
   for (let i = 0; i < count; i++) open(i, 0);
 });
