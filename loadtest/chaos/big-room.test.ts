@@ -49,11 +49,14 @@ const storm = async (cluster: Cluster, tag: string, roomOf: (i: number) => strin
         if (text.startsWith('{"type":"welcome"')) ws.send(`{"type":"join","room":"${roomOf(i)}","id":"j"}`);
         else if (text.startsWith('{"type":"ack","id":"j"')) settle(i);
       });
-      ws.on('error', () => {
+      // refused, or closed by the server before its join was answered: a failure, never a wait
+      const lost = () => {
         if (settled.has(i)) return;
         failed++;
         settle(i);
-      });
+      };
+      ws.on('error', lost);
+      ws.on('close', lost);
     }
   });
   const seconds = (Date.now() - t0) / 1000;
@@ -282,6 +285,7 @@ it(`an idle connection in one big room costs no more memory than one in a room o
           else if (text.startsWith('{"type":"ack","id":"j"') && ++joined === IDLE) resolve();
         });
         ws.on('error', reject);
+        ws.on('close', (code) => joined < IDLE && reject(new Error(`an idle socket was closed (${code})`)));
       }
     });
     await sleep(3_000); // garbage of the storm collected, presence windows closed
