@@ -59,6 +59,6 @@ await new Promise((resolve) => {
 const seconds = (Date.now() - t0) / 1000;
 await new Promise((r) => setTimeout(r, quietMs));
 process.stdout.write(
-  `${JSON.stringify({ seconds, joined, failed, retried, total, types: Object.fromEntries(types) })}\n`,
+  `${JSON.stringify({ seconds, joined, failed, retried, closes, total, types: Object.fromEntries(types) })}\n`,
 );
 setInterval(() => undefined, 60_000); // hold the sockets until killed
