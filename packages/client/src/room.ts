@@ -36,18 +36,14 @@ export interface RoomHost {
   newKey(): string;
 }
 
-export interface Occupancy {
-  users: number;
-  connections: number;
-}
+/** A room's counts, as the protocol's `occupancy` frame carries them. */
+export type Occupancy = Pick<OccupancyReply, 'users' | 'connections'>;
 
-/** One page of `presence`: users in ascending id order; `next` to pass as `after` while more remain. */
-export interface PresencePage {
-  users: PresenceUser[];
-  next?: string;
-  /** Counted rooms list nobody: this is how many users are in. */
-  count?: number;
-}
+/**
+ * One page of `presence` (the protocol's reply without its envelope): users in ascending id order, `next` to pass
+ * as `after` while more remain, `count` instead of a list in counted rooms.
+ */
+export type PresencePage = Pick<PresenceReply, 'users' | 'next' | 'count'>;
 
 export class Room extends Emitter<RoomEvents> {
   /** The latest counts heard (events or `occupancy()`), undefined until the first. */

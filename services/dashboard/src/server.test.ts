@@ -1,4 +1,5 @@
 // The dashboard's HTTP surface against bad input: odd targets, methods, a reader that never reads, a crowd.
+import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -110,4 +111,60 @@ it('listens on 127.0.0.1 by default and refuses to listen elsewhere without a to
   expect(loadConfig({ ...base, HOST: '0.0.0.0', ADMIN_TOKEN: TOKEN, DASHBOARD_TOKEN: `${TOKEN}x` }).token).toBe(
     `${TOKEN}x`,
   );
+});
+
+it('forwards only the admin routes, with the caller token, and refuses bad requests clearly', async () => {
+  const seen: Array<{ method: string; url: string; auth: string; body: string }> = [];
+  const gateway = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += String(c)));
+    req.on('end', () => {
+      seen.push({ method: req.method!, url: req.url!, auth: req.headers.authorization ?? '', body });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"closed":2}');
+    });
+  });
+  await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
+  const gatewayUrl = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+  const withGateway = new DashboardServer(() => true, { token: TOKEN, maxStreamsPerAddress: 3, gatewayUrl });
+  const without = new DashboardServer(() => true, { token: TOKEN, maxStreamsPerAddress: 3 });
+  await Promise.all([withGateway, without].map((s) => new Promise<void>((r) => s.server.listen(0, '127.0.0.1', r))));
+  const at = (s: DashboardServer) => `http://127.0.0.1:${(s.server.address() as AddressInfo).port}`;
+  try {
+    const ban = await fetch(`${at(withGateway)}/api/admin/ban`, {
+      method: 'POST',
+      headers: auth,
+      body: '{"user":"x","seconds":5}',
+    });
+    expect(ban.status).toBe(200);
+    expect(seen).toEqual([
+      { method: 'POST', url: '/api/ban', auth: `Bearer ${TOKEN}`, body: '{"user":"x","seconds":5}' },
+    ]);
+    expect((await fetch(`${at(withGateway)}/api/admin/rooms?limit=3`, { headers: auth })).status).toBe(200);
+    expect(seen[1]).toMatchObject({ method: 'GET', url: '/api/rooms?limit=3' });
+    const refusals: Array<[string, RequestInit, number]> = [
+      ['/api/admin/ban', { method: 'POST', body: '{}' }, 401], // no token
+      ['/api/admin/ban', { method: 'POST', headers: { authorization: 'Bearer wrong' }, body: '{}' }, 401],
+      ['/api/admin/publish', { method: 'POST', headers: auth, body: '{}' }, 404], // not an admin route
+      ['/api/admin/ban', { method: 'GET', headers: auth }, 404], // wrong method
+      ['/api/admin/users/a/b', { headers: auth }, 404],
+      ['/api/admin/ban', { method: 'POST', headers: auth, body: 'x'.repeat(70_000) }, 413],
+    ];
+    for (const [path, init, status] of refusals) {
+      const res = await fetch(`${at(withGateway)}${path}`, init);
+      expect(res.status, `${init.method ?? 'GET'} ${path}`).toBe(status);
+      expect(await res.json()).toMatchObject({ error: expect.any(String), message: expect.any(String) });
+    }
+    expect(seen).toHaveLength(2); // nothing refused reached the gateway
+    const off = await fetch(`${at(without)}/api/admin/rooms`, { headers: auth });
+    expect(off.status).toBe(503);
+    expect(await off.json()).toMatchObject({ message: expect.stringMatching(/GATEWAY_URL/) });
+    gateway.close();
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await fetch(`${at(withGateway)}/api/admin/rooms`, { headers: auth })).status).toBe(502); // gateway gone
+    expect((await fetch(`${at(withGateway)}/healthz`)).status).toBe(200); // and the dashboard still up
+  } finally {
+    gateway.close();
+    withGateway.close();
+    without.close();
+  }
 });
