@@ -1,5 +1,6 @@
 // A join storm in its own process (a process holds at most ~20,000 sockets here: RLIMIT_NOFILE): COUNT raw
-// sockets connect to URLS (comma-separated, round-robin) as users PREFIX<i>, join ROOM, and count every frame
+// sockets connect to URLS (comma-separated, round-robin) as users PREFIX<i>, join ROOM (`{i}` in it is replaced by
+// the index, for rooms of their own), and count every frame
 // by type without parsing it. Prints one JSON line when all have joined and QUIET_MS passed; then waits to be killed.
 import WebSocket from 'ws';
 
@@ -36,7 +37,7 @@ await new Promise((resolve) => {
       const text = String(data);
       const type = text.slice(9, text.indexOf('"', 9));
       types.set(type, (types.get(type) ?? 0) + 1);
-      if (type === 'welcome') ws.send(`{"type":"join","room":"${room}","id":"j"}`);
+      if (type === 'welcome') ws.send(`{"type":"join","room":"${room.replace('{i}', i)}","id":"j"}`);
       else if (text.startsWith('{"type":"ack","id":"j"')) settle(i, true);
     });
     // Refused, or closed by the server before its join was answered: tried once more, then failed. The close
