@@ -34,6 +34,17 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'containers',
+          // the image built with podman, compose.yaml and the manifests run in containers; they publish fixed
+          // host ports (8080, 8090), so one file at a time, last
+          include: ['deploy/podman/*.test.ts'],
+          maxWorkers: 1,
+          sequence: { groupOrder: 2 },
+        },
+      },
     ],
   },
 });
