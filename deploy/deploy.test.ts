@@ -162,6 +162,10 @@ describe('scripts', () => {
         .map((f) => `${root}scripts/${f}`),
       `${root}loadtest/install-k6.sh`,
       `${root}deploy/tools/install.sh`,
+      ...readdirSync(`${root}deploy/podman`)
+        .filter((f) => f.endsWith('.sh'))
+        .map((f) => `${root}deploy/podman/${f}`),
+      `${root}deploy/podman/stand-ins/redis/docker-entrypoint.sh`,
       `${root}.ci/run`,
     ];
     expect(() =>

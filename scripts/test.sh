@@ -2,7 +2,7 @@
 # One command for the whole suite on a fresh machine: bootstrap, lint, typecheck, every test.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-source "$ROOT/scripts/bootstrap.sh"
+source "$ROOT/scripts/bootstrap-test.sh"
 cd "$ROOT"
 pnpm lint
 mkdir -p test-artifacts

@@ -1,11 +1,9 @@
 // deploy/Dockerfile built with podman (base image made here from Debian packages), run as it ships.
 import { randomBytes } from 'node:crypto';
-import { beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { podman } from './end-to-end.js';
-import { makeImages, waitForHttp } from './support.js';
+import { waitForHttp } from './support.js';
 import { freePort } from '../../services/gateway/test/support/processes.js';
-
-beforeAll(makeImages, 900_000);
 
 it('starts as non-root with the native uWebSockets.js, and its HEALTHCHECK passes', async () => {
   const port = await freePort();

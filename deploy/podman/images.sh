@@ -23,15 +23,22 @@ has_image() { podman image exists "$1"; }
 
 # A minimal bookworm root, made once and kept as a tarball.
 bookworm_tar() {
-  local tar="$CACHE/bookworm-minbase.tar"
+  local tar="$CACHE/bookworm-minbase-2.tar" # -N: bump when the recipe below changes
   if [ ! -s "$tar" ]; then
     echo "images: debootstrap bookworm (minbase) into $CACHE" >&2
     mkdir -p "$CACHE"
     local dir
     dir="$(mktemp -d "$CACHE/rootfs.XXXX")"
     debootstrap --variant=minbase bookworm "$dir" http://deb.debian.org/debian >"$CACHE/debootstrap.log" 2>&1
-    # Like the official images: no apt caches, no docs.
-    rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/*.bin "$dir"/usr/share/doc/* "$dir"/usr/share/man/*
+    # Like the official images: no apt lists or downloaded packages, no docs, and apt told to keep none.
+    rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/*.bin "$dir"/var/cache/apt/archives/*.deb \
+      "$dir"/usr/share/doc/* "$dir"/usr/share/man/*
+    cat >"$dir/etc/apt/apt.conf.d/docker-clean" <<'APT'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+APT
     tar -C "$dir" -cf "$tar.part" . && mv "$tar.part" "$tar"
     rm -rf "$dir"
   fi
@@ -85,4 +92,4 @@ echo "images: chorus from deploy/Dockerfile (NODE_IMAGE=$NODE_BASE)" >&2
 podman build --format docker --network host --build-arg "NODE_IMAGE=$NODE_BASE" \
   -f "$ROOT/deploy/Dockerfile" -t localhost/chorus:latest "$ROOT" >&2
 podman tag localhost/chorus:latest ghcr.io/example/chorus:0.1.0
-podman image prune -f >/dev/null # the build stages left untagged
+# The build stage's untagged images stay: they are the layer cache (podman image prune frees them).

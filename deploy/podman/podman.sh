@@ -13,10 +13,13 @@ if ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -
 fi
 CONF=/etc/containers/containers.conf
 if ! grep -q '^runtime *= *"runc"' "$CONF" 2>/dev/null || ! grep -q '^default_ulimits *= *\[\]' "$CONF" 2>/dev/null; then
+  if grep -qv '^\s*\(#.*\)\?$' "$CONF" 2>/dev/null; then
+    echo "podman: $CONF has settings of its own; add default_ulimits = [] under [containers] and" \
+      'runtime = "runc" under [engine] to it' >&2
+    exit 1
+  fi
   mkdir -p /etc/containers
-  [ -f "$CONF" ] && grep -Ev '^\s*(\[containers\]|\[engine\]|default_ulimits|runtime\s*=)' "$CONF" >"$CONF.rest" || : >"$CONF.rest"
-  { printf '[containers]\ndefault_ulimits = []\n\n[engine]\nruntime = "runc"\n'; cat "$CONF.rest"; } >"$CONF"
-  rm -f "$CONF.rest"
+  printf '[containers]\ndefault_ulimits = []\n\n[engine]\nruntime = "runc"\n' >"$CONF"
 fi
 # podman-compose from PyPI (podman 4.3 has no `podman compose`), pinned, in a venv beside the other tools.
 PODMAN_COMPOSE_VERSION=1.6.0
