@@ -41,7 +41,6 @@ export default defineConfig({
           // the image built with podman, compose.yaml and the manifests run in containers; they publish fixed
           // host ports (8080, 8090), so one file at a time, last
           include: ['deploy/podman/*.test.ts'],
-          globalSetup: ['deploy/podman/global-setup.ts'], // the images, made once per run
           maxWorkers: 1,
           sequence: { groupOrder: 2 },
         },

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { endToEnd, podman } from './end-to-end.js';
-import { root, waitForHttp } from './support.js';
+import { makeImages, root, waitForHttp } from './support.js';
 
 const ADMIN_TOKEN = randomBytes(24).toString('hex');
 const composeSync = (...args: string[]) =>
@@ -19,6 +19,7 @@ const compose = (...args: string[]) =>
   promisify(execFile)('bash', [`${root}deploy/podman/compose.sh`, ...args], { env: { ...process.env, ADMIN_TOKEN } });
 
 beforeAll(() => {
+  makeImages();
   composeSync('down', '-v', '-t', '1');
   composeSync('up', '-d');
 }, 900_000);

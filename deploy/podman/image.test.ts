@@ -1,9 +1,13 @@
 // deploy/Dockerfile built with podman (base image made here from Debian packages), run as it ships.
 import { randomBytes } from 'node:crypto';
-import { expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { podman } from './end-to-end.js';
-import { waitForHttp } from './support.js';
+import { makeImages, waitForHttp } from './support.js';
 import { freePort } from '../../services/gateway/test/support/processes.js';
+
+// each container file makes sure of the images (cached: seconds when nothing changed), so a podman failure
+// fails these files, not the whole run
+beforeAll(makeImages, 900_000);
 
 it('starts as non-root with the native uWebSockets.js, and its HEALTHCHECK passes', async () => {
   const port = await freePort();

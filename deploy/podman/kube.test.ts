@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { endToEnd, podman } from './end-to-end.js';
-import { root, waitForHttp } from './support.js';
+import { makeImages, root, waitForHttp } from './support.js';
 
 const run = promisify(execFile);
 const OVERLAY = `${root}deploy/k8s/overlays/dev`;
@@ -20,6 +20,7 @@ interface Played {
 let played: Played;
 
 beforeAll(async () => {
+  makeImages();
   await kubePlay('down');
   played = JSON.parse(await kubePlay('up')) as Played;
 }, 900_000);

@@ -11,7 +11,7 @@ import type {
   UserJoined,
   UserLeft,
 } from '@chorus/protocol';
-import { CLOSE, SUBPROTOCOL, closeAdvice } from '@chorus/protocol/codes';
+import { CLOSE, COMPACT_SUBPROTOCOL, SUBPROTOCOL, closeAdvice, expandCompactMessage } from '@chorus/protocol/codes';
 import { DEFAULT_BACKOFF, backoffDelay, promptDelay, type BackoffOptions } from './backoff.js';
 import { Emitter } from './emitter.js';
 import { ChorusError } from './errors.js';
@@ -51,6 +51,11 @@ export interface ClientOptions {
   maxQueue?: number;
   /** Confirm received dms automatically (after the `dm` handlers ran). */
   autoConfirm?: boolean;
+  /**
+   * `compact` (the default) offers `chorus.v1.compact`, so room messages arrive as arrays (§10.7, ~70 bytes
+   * fewer each) and are expanded here; `json` offers `chorus.v1` only. Events are the same either way.
+   */
+  encoding?: 'compact' | 'json';
   random?: () => number;
 }
 
@@ -115,6 +120,7 @@ export class ChorusClient extends Emitter<ClientEvents> implements RoomHost {
   private readonly backoff: BackoffOptions;
   private readonly maxQueue: number;
   private readonly autoConfirm: boolean;
+  private readonly protocols: string[];
   private readonly random: () => number;
   private connectedOnce: { promise: Promise<void>; resolve(): void; reject(e: ChorusError): void };
   /** Who the server says we are, from the latest `welcome`. */
@@ -137,6 +143,7 @@ export class ChorusClient extends Emitter<ClientEvents> implements RoomHost {
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.maxQueue = options.maxQueue ?? 1_000;
     this.autoConfirm = options.autoConfirm ?? true;
+    this.protocols = options.encoding === 'json' ? [SUBPROTOCOL] : [COMPACT_SUBPROTOCOL, SUBPROTOCOL];
     this.random = options.random ?? Math.random;
     let resolve!: () => void;
     let reject!: (e: ChorusError) => void;
@@ -266,7 +273,7 @@ export class ChorusClient extends Emitter<ClientEvents> implements RoomHost {
       if (token) url.searchParams.set('token', token);
       else if (user) url.searchParams.set('user', user);
       if (name && !token) url.searchParams.set('name', name);
-      socket = new this.factory(url.toString(), SUBPROTOCOL);
+      socket = new this.factory(url.toString(), this.protocols);
     } catch (err) {
       // A failing token callback or a refused socket is one more failed attempt: back off, try again.
       return this.lost(CLOSE.abnormal, `cannot open: ${(err as Error).message}`);
@@ -284,10 +291,13 @@ export class ChorusClient extends Emitter<ClientEvents> implements RoomHost {
     this.lastFrameAt = Date.now();
     let frame: Frame;
     try {
-      frame = JSON.parse(data) as Frame;
+      const value = JSON.parse(data) as unknown;
+      // an array is a compact room message (§10.7); anything else is a v1 frame
+      frame = (Array.isArray(value) ? expandCompactMessage(value) : value) as Frame;
     } catch {
       return;
     }
+    if (typeof frame !== 'object' || frame === null) return;
     if (frame.id !== undefined) {
       const entry = this.pending.get(frame.id);
       if (entry) {

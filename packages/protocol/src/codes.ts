@@ -4,3 +4,4 @@ export * from './close-codes.js';
 
 /** The subprotocol the server selects when the client offers it. */
 export const SUBPROTOCOL = 'chorus.v1';
+export * from './compact.js';

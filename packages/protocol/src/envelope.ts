@@ -4,6 +4,7 @@ import { nestsDeeperThan, utf8Length } from './body.js';
 import { pruneNesting } from './nesting.js';
 import type { ErrorCode } from './errors.js';
 import { requestId } from './ids.js';
+import { expandCompactMessage } from './compact.js';
 import { DEFAULT_LIMITS, MAX_BODY_DEPTH } from './limits.js';
 import { dmDelivery, dmFrame, receivedFrame } from './frames/dm.js';
 import {
@@ -157,12 +158,20 @@ export const parseClientFrame = (
 };
 
 /** Parse one server frame (the SDK's side). Never throws. */
-export const parseServerFrame = (text: string): { ok: true; frame: ServerFrame } | ParseFailure => {
+export const parseServerFrame = (
+  text: string,
+  /** The connection chose `chorus.v1.compact` (§10.7): an array is a room message, expanded first. */
+  options: { compact?: boolean } = {},
+): { ok: true; frame: ServerFrame } | ParseFailure => {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch {
     return fail('bad_json', 'frame is not valid JSON');
+  }
+  if (options.compact && Array.isArray(raw)) {
+    raw = expandCompactMessage(raw);
+    if (!raw) return fail('bad_frame', 'compact message: not [room, seq, msg, from, name, body, ts]');
   }
   const parsed = serverFrame.safeParse(raw);
   if (!parsed.success) return fail('bad_frame', describeIssue(parsed.error.issues[0]!));

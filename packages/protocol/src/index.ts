@@ -4,6 +4,7 @@ export * from './limits.js';
 export * from './errors.js';
 export * from './close-codes.js';
 export { SUBPROTOCOL } from './codes.js';
+export * from './compact.js';
 export { nestsDeeperThan, utf8Length } from './body.js';
 export * from './frames/rooms.js';
 export * from './frames/dm.js';

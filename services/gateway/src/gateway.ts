@@ -60,7 +60,7 @@ export const startGateway = async (config: Config, bus: Bus, log: Logger): Promi
       hardBackpressureLimit: config.maxBackpressureBytes * 2 + (4 << 20),
     },
   );
-  node = new GatewayNode(config, bus, createAuthenticator(config.auth), log, transport.publish);
+  node = new GatewayNode(config, bus, createAuthenticator(config.auth), log, transport);
   await bus.start(node.feeds);
   mountRoutes(transport, node);
   const port = await transport.listen(config.host, config.port);

@@ -9,10 +9,15 @@ export interface NodeFigures {
 }
 
 /** The type of an outgoing frame, read from its fixed prefix `{"type":"…"`: no parse on the hot path. */
-export const frameType = (frame: string): string => frame.slice(9, frame.indexOf('"', 9));
+export const frameType = (frame: string): string =>
+  frame.charCodeAt(0) === 0x5b ? 'message' : frame.slice(9, frame.indexOf('"', 9)); // '[': a compact message
 
-/** `ts` is the last field of every message and dm frame: `…,"ts":1700000000000}`. */
-export const frameTs = (frame: string): number => Number(frame.slice(frame.lastIndexOf(':') + 1, -1));
+/**
+ * `ts` is the last field of every message and dm frame: `…,"ts":1700000000000}`, and the last element of a
+ * compact message: `…,1700000000000]`.
+ */
+export const frameTs = (frame: string): number =>
+  Number(frame.slice(Math.max(frame.lastIndexOf(':'), frame.lastIndexOf(',')) + 1, -1));
 
 /** A one-label counter whose children are looked up once: prom-client's `labels()` hashes on every call. */
 export class LabelledCounter {

@@ -10,6 +10,7 @@ import { PresenceWriter } from './delivery/presence-writer.js';
 import { Metrics, frameTs, frameType } from './metrics.js';
 import { KeyedBuckets } from './rate-limit.js';
 import type { Session } from './session.js';
+import type { Fanout } from './transport/transport.js';
 
 export class NodeCounters {
   framesIn = 0;
@@ -57,7 +58,7 @@ export class GatewayNode {
     bus: Bus,
     readonly authenticate: Authenticator,
     readonly log: Logger,
-    publish: (topic: string, frame: string) => number,
+    fanout: Fanout,
   ) {
     this.userFrames = new KeyedBuckets(config.userRatePerSec);
     this.userConnects = new KeyedBuckets(config.userConnectsPerSec);
@@ -71,7 +72,7 @@ export class GatewayNode {
     // Every fan-out passes here once per node (never per recipient): count it, and time messages
     // from the accepting gateway's stamp to now.
     const counted = (topic: string, frame: string) => {
-      const delivered = publish(topic, frame);
+      const delivered = fanout.publish(topic, frame);
       const type = frameType(frame);
       this.counters.framesOut += delivered;
       framesOut.of(type).inc(delivered);
@@ -84,6 +85,7 @@ export class GatewayNode {
     this.feeds = new Feeds({
       bus: this.bus,
       publish: counted,
+      subscribers: (topic) => fanout.subscribers(topic),
       memberById: (id) => this.sessions.get(id),
       kick: (user, code, reason) => this.kick(user, code, reason),
       namespaces: config.namespaces,

@@ -11,6 +11,7 @@ export interface FeedsOptions {
   bus: Bus;
   /** Fan-out to a uWS topic; returns how many sockets it reached. */
   publish(topic: string, frame: string): number;
+  subscribers(topic: string): number;
   memberById(connId: string): RoomMember | undefined;
   /** Close every local connection of a user; returns how many. */
   kick(user: string, code: number, reason: string): number;
@@ -26,6 +27,7 @@ export class Feeds implements BusListener, FeedHost {
   private pendingLeaves: Array<() => Promise<void>> = [];
   readonly bus: Bus;
   readonly publish: (topic: string, frame: string) => number;
+  readonly subscribers: (topic: string) => number;
   readonly presenceWindowMs: number;
   readonly presenceEachMax: number;
   private readonly log: Logger;
@@ -33,6 +35,7 @@ export class Feeds implements BusListener, FeedHost {
   constructor(private readonly options: FeedsOptions) {
     this.bus = options.bus;
     this.publish = options.publish;
+    this.subscribers = options.subscribers;
     this.presenceWindowMs = options.presence.batchMs;
     this.presenceEachMax = options.presence.eachMax;
     this.log = options.log;

@@ -1,14 +1,15 @@
 // RoomFeed in one process against a scripted bus: the order guarantees of PROTOCOL.md §3 and the presence rules of
 // §10.2, each case deterministic (reads resolve when the test says so; no sleeps).
 import { describe, expect, it } from 'vitest';
-import { CLOSE } from '@chorus/protocol';
+import { CLOSE, expandCompactMessage } from '@chorus/protocol';
 import type { Bus, RoomRead } from '../bus/bus.js';
 import type { RoomOptions } from '../namespaces.js';
 import type { Connection } from '../transport/transport.js';
 import { RoomFeed, type FeedHost, type RoomMember } from './room-feed.js';
 
 const options: RoomOptions = { presence: 'each', history: 100, historyTtlS: 60, publish: 'members', signals: true };
-const frame = (seq: number) => `{"type":"message","seq":${seq}}`;
+const frame = (seq: number) =>
+  `{"type":"message","seq":${seq},"room":"lobby","msg":"m${seq}","from":"u","name":"U","body":{"n":${seq}},"ts":1700000000000}`;
 
 /** The stream as the bus holds it, reads that the test releases, and a uWS topic's subscribers. */
 class World {
@@ -17,7 +18,12 @@ class World {
   log: number[] = [];
   reads: Array<{ since: number | undefined; epoch: string | undefined; release: () => void }> = [];
   autoRelease = true;
-  readonly subscribers = new Set<FakeMember>();
+  readonly topics = new Map<string, Set<FakeMember>>();
+  subscribersOf(topic: string): Set<FakeMember> {
+    let set = this.topics.get(topic);
+    if (!set) this.topics.set(topic, (set = new Set()));
+    return set;
+  }
   readonly idle: RoomFeed[] = [];
 
   readonly host: FeedHost = {
@@ -42,10 +48,11 @@ class World {
     } as unknown as Bus,
     presenceWindowMs: 50,
     presenceEachMax: 3,
-    publish: (_topic, text) => {
-      for (const m of this.subscribers) m.got.push(text);
-      return this.subscribers.size;
+    publish: (topic, text) => {
+      for (const m of this.subscribersOf(topic)) m.got.push(text);
+      return this.subscribersOf(topic).size;
     },
+    subscribers: (topic) => this.subscribersOf(topic).size,
     idle: (feed) => void this.idle.push(feed),
   };
 
@@ -64,9 +71,11 @@ class FakeMember implements RoomMember {
   constructor(
     readonly connId: string,
     world: World,
+    compact = false,
   ) {
     this.conn = {
       closed: false,
+      compact,
       send: (text: string) => {
         this.got.push(text);
         return true;
@@ -75,10 +84,10 @@ class FakeMember implements RoomMember {
       cut: () => undefined,
       ping: () => undefined,
       bufferedAmount: () => 0,
-      subscribe: () => void world.subscribers.add(this),
-      unsubscribe: () => void world.subscribers.delete(this),
-      publishExceptSelf: (_topic: string, text: string) => {
-        for (const m of world.subscribers) if (m !== this) m.got.push(text);
+      subscribe: (topic: string) => void world.subscribersOf(topic).add(this),
+      unsubscribe: (topic: string) => void world.subscribersOf(topic).delete(this),
+      publishExceptSelf: (topic: string, text: string) => {
+        for (const m of world.subscribersOf(topic)) if (m !== this) m.got.push(text);
       },
     };
   }
@@ -87,7 +96,10 @@ class FakeMember implements RoomMember {
     (this.conn as { closed: boolean }).closed = true;
   }
   seqs(): number[] {
-    return this.got.flatMap((t) => (t.startsWith('{"type":"message"') ? [JSON.parse(t).seq as number] : []));
+    return this.got.flatMap((t) => {
+      if (t.startsWith('[')) return [expandCompactMessage(JSON.parse(t))!.seq];
+      return t.startsWith('{"type":"message"') ? [JSON.parse(t).seq as number] : [];
+    });
   }
 }
 
@@ -172,6 +184,35 @@ describe('RoomFeed joins', () => {
     world.autoRelease = false; // a read now would hang the test
     expect(feed.rejoin(a, { since: 0, epoch: 'E1' })).toEqual({ room: 'lobby', seq: 1, epoch: 'E1', recovered: true });
     expect(world.reads).toEqual([]);
+  });
+});
+
+describe('RoomFeed with both encodings (§10.7)', () => {
+  it('a compact and a v1 member share a room: each gets every message once in its encoding, events once', async () => {
+    const { world, feed } = setup();
+    for (let i = 0; i < 3; i++) world.publish(feed, false);
+    const v1 = new FakeMember('v1', world);
+    const compact = new FakeMember('compact', world, true);
+    await join(feed, v1).done;
+    await join(feed, compact, 1, 'E1').done; // replays 2 and 3, compact
+    world.publish(feed);
+    feed.onSignal('v1', '{"type":"signal","room":"lobby"}', v1);
+    feed.onSignal('x', '{"type":"signal","room":"lobby"}', undefined);
+    expect(v1.got).toEqual([frame(4), '{"type":"signal","room":"lobby"}']);
+    expect(compact.seqs()).toEqual([2, 3, 4]);
+    expect(compact.got.filter((t) => t.startsWith('{'))).toEqual([
+      '{"type":"signal","room":"lobby"}',
+      '{"type":"signal","room":"lobby"}',
+    ]);
+    // the compact form carries the v1 frame's values, in order, without its keys
+    expect(compact.got[2]).toBe('["lobby",4,"m4","u","U",{"n":4},1700000000000]');
+    expect(expandCompactMessage(JSON.parse(compact.got[2]!))).toEqual({ ...JSON.parse(frame(4)) });
+    // a room with no compact member never transcodes: nothing is published on the compact topic
+    feed.leave(compact);
+    const before = world.subscribersOf(feed.compactTopic).size;
+    world.publish(feed);
+    expect(before).toBe(0);
+    expect(compact.seqs()).toEqual([2, 3, 4]);
   });
 });
 

@@ -1,5 +1,5 @@
 // One room on one node: keeps the room's messages in seq order, fills gaps, and joins members gap-free.
-import { CLOSE, ProtocolError } from '@chorus/protocol';
+import { CLOSE, ProtocolError, compactMessage } from '@chorus/protocol';
 import type { Bus, RoomRead } from '../bus/bus.js';
 import type { Occupancy, PresenceDiff, UserCount } from '../bus/presence.js';
 import type { RoomOptions } from '../namespaces.js';
@@ -21,6 +21,8 @@ export interface FeedHost {
   /** PRESENCE_EACH_MAX: past it an `each` room's members get counts, not per-user events. */
   readonly presenceEachMax: number;
   publish(topic: string, frame: string): number;
+  /** How many sockets subscribe to `topic` on this node. */
+  subscribers(topic: string): number;
   /** A room went silent on this node (no members, no joiners): forget it. */
   idle(feed: RoomFeed): void;
   onGapFilled?(room: string, count: number): void;
@@ -56,9 +58,12 @@ interface Joiner {
 const CATCH_UP_MS = 1_000;
 
 export const roomTopic = (room: string) => `r:${room}`;
+/** Members that chose the compact encoding (§10.7) get the room's messages on a topic of their own. */
+export const compactRoomTopic = (room: string) => `c:${room}`;
 
 export class RoomFeed {
   readonly topic: string;
+  readonly compactTopic: string;
   /** The last seq delivered on this node; undefined until the first read tells where the room is. */
   private lastSeq: number | undefined;
   private epoch: string | undefined;
@@ -89,6 +94,16 @@ export class RoomFeed {
     private readonly host: FeedHost,
   ) {
     this.topic = roomTopic(room);
+    this.compactTopic = compactRoomTopic(room);
+  }
+
+  private topicOf(conn: Connection): string {
+    return conn.compact ? this.compactTopic : this.topic;
+  }
+
+  /** A room message as `conn` takes it: the bus's v1 frame, or its compact form. */
+  private messageFor(conn: Connection, frame: string): string {
+    return conn.compact ? compactMessage(frame) : frame;
   }
 
   get size(): number {
@@ -154,8 +169,12 @@ export class RoomFeed {
 
   /** A presence frame to the room's members on this node, except the connection whose change it is. */
   private onEvent(originConn: string, frame: string, origin: RoomMember | undefined): void {
-    if (origin && this.members.has(origin)) origin.conn.publishExceptSelf(this.topic, frame);
-    else this.host.publish(this.topic, frame);
+    // events are the same frame in both encodings: every topic gets it, the origin's without the origin
+    const own = origin && this.members.has(origin) ? this.topicOf(origin.conn) : undefined;
+    for (const topic of [this.topic, this.compactTopic]) {
+      if (topic === own) origin!.conn.publishExceptSelf(topic, frame);
+      else this.host.publish(topic, frame);
+    }
   }
 
   onDiff(origins: readonly string[], diff: PresenceDiff): void {
@@ -189,6 +208,8 @@ export class RoomFeed {
   private deliver(seq: number, frame: string): void {
     this.lastSeq = seq;
     this.host.publish(this.topic, frame);
+    // transcoded once per message and node, only when a member here chose the compact encoding
+    if (this.host.subscribers(this.compactTopic) > 0) this.host.publish(this.compactTopic, compactMessage(frame));
     for (const joiner of this.joiners) {
       joiner.buffer.push({ seq, frame });
       joiner.caughtUp?.();
@@ -252,7 +273,7 @@ export class RoomFeed {
   ): Promise<number> {
     this.members.delete(member); // never twice in the room while the join replays
     this.joinVersions?.delete(member);
-    member.conn.unsubscribe(this.topic);
+    member.conn.unsubscribe(this.topicOf(member.conn));
     const joiner: Joiner = { member, buffer: [] };
     this.joiners.add(joiner);
     try {
@@ -280,13 +301,13 @@ export class RoomFeed {
     sendAck(result);
     const conn = joiner.member.conn;
     for (const m of read.messages) {
-      conn.send(m.frame);
+      conn.send(this.messageFor(conn, m.frame));
       replayedBytes += m.frame.length;
     }
     for (const b of joiner.buffer) {
       if (b.seq === -1) conn.send(b.frame);
       else if (b.seq > sent) {
-        conn.send(b.frame);
+        conn.send(this.messageFor(conn, b.frame));
         sent = b.seq;
       }
     }
@@ -296,7 +317,7 @@ export class RoomFeed {
       (this.joinVersions ??= new Map()).set(joiner.member, joiner.presenceVersion);
       this.newestJoin = Math.max(this.newestJoin, joiner.presenceVersion);
     }
-    conn.subscribe(this.topic);
+    conn.subscribe(this.topicOf(conn));
     return replayedBytes;
   }
 
@@ -341,7 +362,7 @@ export class RoomFeed {
   leave(member: RoomMember): boolean {
     const was = this.members.delete(member);
     this.joinVersions?.delete(member);
-    member.conn.unsubscribe(this.topic);
+    member.conn.unsubscribe(this.topicOf(member.conn));
     if (this.size === 0) this.host.idle(this);
     return was;
   }

@@ -16,6 +16,8 @@ export interface Connection {
   /** Publish to a topic's subscribers except this connection. */
   publishExceptSelf(topic: string, text: string): void;
   readonly closed: boolean;
+  /** The client offered `chorus.v1.compact` (§10.7): its room messages go out as arrays. */
+  readonly compact: boolean;
 }
 
 export interface UpgradeRequest {
@@ -62,9 +64,14 @@ export interface TransportOptions {
   hardBackpressureLimit: number;
 }
 
+/** The fan-out half of a transport: what the feeds publish through. */
+export type Fanout = Pick<Transport, 'publish' | 'subscribers'>;
+
 export interface Transport {
   /** Send bytes to every subscriber of `topic`; returns how many sockets were subscribed. */
   publish(topic: string, text: string): number;
+  /** How many sockets subscribe to `topic`. */
+  subscribers(topic: string): number;
   route(method: 'get' | 'post' | 'any', pattern: string, handler: HttpHandler): void;
   listen(host: string, port: number): Promise<number>;
   stopListening(): void;

@@ -1,7 +1,7 @@
 // Adapts uWebSockets.js to the Transport/Connection seam; the only module that imports it.
 import { STATUS_CODES } from 'node:http';
 import uWS from 'uWebSockets.js';
-import { SUBPROTOCOL } from '@chorus/protocol/codes';
+import { COMPACT_SUBPROTOCOL, SUBPROTOCOL } from '@chorus/protocol/codes';
 import type {
   Connection,
   HttpExchange,
@@ -20,12 +20,23 @@ const statusLine = (status: number) => `${status} ${STATUS_CODES[status] ?? 'Sta
 
 interface SocketData<T> {
   accepted: T;
+  compact: boolean;
   connection?: UwsConnection;
 }
 
+/** The subprotocol the server selects: compact when offered at all (§10.7), else v1, else none. */
+const selectProtocol = (offered: string): string => {
+  const names = offered.split(',').map((p) => p.trim());
+  if (names.includes(COMPACT_SUBPROTOCOL)) return COMPACT_SUBPROTOCOL;
+  return names.includes(SUBPROTOCOL) ? SUBPROTOCOL : '';
+};
+
 class UwsConnection implements Connection {
   closed = false;
-  constructor(private readonly ws: uWS.WebSocket<SocketData<unknown>>) {}
+  constructor(
+    private readonly ws: uWS.WebSocket<SocketData<unknown>>,
+    readonly compact: boolean,
+  ) {}
   send(text: string): boolean {
     if (this.closed) return false;
     this.ws.send(text, false, false);
@@ -147,12 +158,7 @@ export const createUwsTransport = <T>(handlers: SocketHandlers<T>, options: Tran
         aborted = true;
         request.abandon();
       });
-      const protocol = offered
-        .split(',')
-        .map((p) => p.trim())
-        .includes(SUBPROTOCOL)
-        ? SUBPROTOCOL
-        : '';
+      const protocol = selectProtocol(offered);
       const finish = (decision: Awaited<ReturnType<SocketHandlers<T>['upgrade']>>) => {
         if (aborted) return;
         res.cork(() => {
@@ -162,7 +168,13 @@ export const createUwsTransport = <T>(handlers: SocketHandlers<T>, options: Tran
               .writeHeader('content-type', 'text/plain; charset=utf-8')
               .end(decision.reject.reason + '\n');
           } else {
-            res.upgrade({ accepted: decision.accept }, key, protocol, extensions, context);
+            res.upgrade(
+              { accepted: decision.accept, compact: protocol === COMPACT_SUBPROTOCOL },
+              key,
+              protocol,
+              extensions,
+              context,
+            );
           }
         });
       };
@@ -172,7 +184,7 @@ export const createUwsTransport = <T>(handlers: SocketHandlers<T>, options: Tran
     },
     open: (ws) => {
       const data = ws.getUserData();
-      const connection = new UwsConnection(ws as uWS.WebSocket<SocketData<unknown>>);
+      const connection = new UwsConnection(ws as uWS.WebSocket<SocketData<unknown>>, data.compact);
       data.connection = connection;
       handlers.open(connection, data.accepted);
     },
@@ -212,6 +224,7 @@ export const createUwsTransport = <T>(handlers: SocketHandlers<T>, options: Tran
       if (subscribers > 0) app.publish(topic, text, false, false);
       return subscribers;
     },
+    subscribers: (topic) => app.numSubscribers(topic),
     route,
     listen: (host, port) =>
       new Promise((resolve, reject) => {

@@ -1,6 +1,6 @@
 // A test client over `ws`: collects every frame, waits for frames by predicate, and sends requests with ids.
 import WebSocket from 'ws';
-import { parseServerFrame } from '@chorus/protocol';
+import { COMPACT_SUBPROTOCOL, expandCompactMessage, parseServerFrame } from '@chorus/protocol';
 
 export type Frame = Record<string, unknown> & { type: string };
 
@@ -16,6 +16,8 @@ export interface ConnectOptions {
 
 export class TestClient implements AsyncDisposable {
   readonly frames: Frame[] = [];
+  /** Every text frame as it came over the wire. */
+  readonly raw: string[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   private waiters: Array<{ test: (f: Frame) => boolean; resolve: (f: Frame) => void; from: number }> = [];
   private nextId = 1;
@@ -28,13 +30,17 @@ export class TestClient implements AsyncDisposable {
       if (isBinary) return;
       const text = String(data);
       // The contract enforced on the server's side of the wire: every frame a test sees must parse.
-      const checked = parseServerFrame(text);
+      const compact = ws.protocol === COMPACT_SUBPROTOCOL;
+      const checked = parseServerFrame(text, { compact });
       if (!checked.ok) {
         queueMicrotask(() => {
           throw new Error(`server frame breaks the protocol (${checked.message}): ${text.slice(0, 300)}`);
         });
       }
-      const frame = JSON.parse(text) as Frame;
+      // a compact message is kept expanded, so tests wait for `message` frames alike; `raw` has the bytes
+      const value = JSON.parse(text) as unknown;
+      const frame = (compact && Array.isArray(value) ? expandCompactMessage(value) : value) as Frame;
+      this.raw.push(text);
       this.frames.push(frame);
       const index = this.frames.length - 1;
       this.waiters = this.waiters.filter((w) => {
