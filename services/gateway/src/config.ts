@@ -68,6 +68,11 @@ const envSchema = z
     PRESENCE_BATCH_MAX: int(2_000),
     DM_BYTES_PER_MIN: int(1_048_576),
     DRAIN_MS: int(10_000, 0),
+    /**
+     * permessage-deflate for clients that offer it: `shared` (one compressor, no context kept between
+     * messages) or `dedicated` (a 4 KB window per socket: smaller frames, more memory and CPU).
+     */
+    COMPRESSION: z.enum(['off', 'shared', 'dedicated']).default('off'),
     BUS_TIMEOUT_MS: int(5_000, 50),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     ALLOW_JS_FALLBACK: flag,
@@ -203,6 +208,7 @@ const toConfig = (env: z.output<typeof envSchema>, namespaces: z.output<typeof n
     maxRooms: env.MAX_ROOMS,
   },
   maxBackpressureBytes: env.MAX_BACKPRESSURE_BYTES,
+  compression: env.COMPRESSION,
   heartbeatMs: env.HEARTBEAT_MS,
   history: { size: env.HISTORY_SIZE, ttlS: env.HISTORY_TTL_S },
   namespaces: new Namespaces(

@@ -58,6 +58,7 @@ export const startGateway = async (config: Config, bus: Bus, log: Logger): Promi
       // The 100 ms sweep closes with 1013 at MAX_BACKPRESSURE_BYTES; this headroom lets the close
       // frame be queued unless a socket gains megabytes within one sweep, when uWS cuts it instead.
       hardBackpressureLimit: config.maxBackpressureBytes * 2 + (4 << 20),
+      compression: config.compression,
     },
   );
   node = new GatewayNode(config, bus, createAuthenticator(config.auth), log, transport);

@@ -62,6 +62,8 @@ export interface TransportOptions {
   hardFrameLimit: number;
   /** uWS's own per-socket send-buffer ceiling: past it the socket is cut, never silently skipped. */
   hardBackpressureLimit: number;
+  /** permessage-deflate for the clients that offer it (COMPRESSION). */
+  compression: 'off' | 'shared' | 'dedicated';
 }
 
 /** The fan-out half of a transport: what the feeds publish through. */

@@ -16,6 +16,11 @@ import type {
 export const uwsIsNative = (): boolean => String(uWS.App).includes('[native code]');
 
 const decoder = new TextDecoder('utf-8');
+const COMPRESSORS = {
+  off: uWS.DISABLED,
+  shared: uWS.SHARED_COMPRESSOR,
+  dedicated: uWS.DEDICATED_COMPRESSOR_4KB,
+} as const;
 const statusLine = (status: number) => `${status} ${STATUS_CODES[status] ?? 'Status'}`;
 
 interface SocketData<T> {
@@ -36,10 +41,12 @@ class UwsConnection implements Connection {
   constructor(
     private readonly ws: uWS.WebSocket<SocketData<unknown>>,
     readonly compact: boolean,
+    /** Ask uWS to deflate (it does only where the client negotiated permessage-deflate). */
+    private readonly compress: boolean,
   ) {}
   send(text: string): boolean {
     if (this.closed) return false;
-    this.ws.send(text, false, false);
+    this.ws.send(text, false, this.compress);
     return true;
   }
   close(code: number, reason = ''): void {
@@ -65,7 +72,7 @@ class UwsConnection implements Connection {
     if (!this.closed) this.ws.unsubscribe(topic);
   }
   publishExceptSelf(topic: string, text: string): void {
-    if (!this.closed) this.ws.publish(topic, text, false, false);
+    if (!this.closed) this.ws.publish(topic, text, false, this.compress);
   }
 }
 
@@ -138,6 +145,7 @@ class UwsExchange implements HttpExchange {
 export const createUwsTransport = <T>(handlers: SocketHandlers<T>, options: TransportOptions): Transport => {
   const app = uWS.App();
   let listenSocket: uWS.us_listen_socket | undefined;
+  const compress = options.compression !== 'off';
 
   app.ws<SocketData<T>>('/ws', {
     // uWS cuts frames above this and sockets whose buffer passes maxBackpressure; the protocol's own,
@@ -147,7 +155,7 @@ export const createUwsTransport = <T>(handlers: SocketHandlers<T>, options: Tran
     closeOnBackpressureLimit: 1, // never let app.publish skip a slow socket: a gap is worse than a cut
     idleTimeout: 0, // keepalive is ours (keepalive.ts): uWS's granularity is whole seconds, min 8
     sendPingsAutomatically: false,
-    compression: uWS.DISABLED,
+    compression: COMPRESSORS[options.compression],
     upgrade: (res, req, context) => {
       const key = req.getHeader('sec-websocket-key');
       const offered = req.getHeader('sec-websocket-protocol');
@@ -184,7 +192,7 @@ export const createUwsTransport = <T>(handlers: SocketHandlers<T>, options: Tran
     },
     open: (ws) => {
       const data = ws.getUserData();
-      const connection = new UwsConnection(ws as uWS.WebSocket<SocketData<unknown>>, data.compact);
+      const connection = new UwsConnection(ws as uWS.WebSocket<SocketData<unknown>>, data.compact, compress);
       data.connection = connection;
       handlers.open(connection, data.accepted);
     },
@@ -221,7 +229,7 @@ export const createUwsTransport = <T>(handlers: SocketHandlers<T>, options: Tran
   return {
     publish: (topic, text) => {
       const subscribers = app.numSubscribers(topic);
-      if (subscribers > 0) app.publish(topic, text, false, false);
+      if (subscribers > 0) app.publish(topic, text, false, compress);
       return subscribers;
     },
     subscribers: (topic) => app.numSubscribers(topic),

@@ -12,12 +12,18 @@ export interface ConnectOptions {
   headers?: Record<string, string>;
   /** Do not answer server pings (to test the keepalive cut). */
   silent?: boolean;
+  /** Offer permessage-deflate (ws does by default). */
+  deflate?: boolean;
 }
 
 export class TestClient implements AsyncDisposable {
   readonly frames: Frame[] = [];
-  /** Every text frame as it came over the wire. */
+  /** Every text frame as it came over the wire (inflated, when the socket deflates). */
   readonly raw: string[] = [];
+  /** Bytes read from the TCP socket so far: frames as sent, compressed or not. */
+  get bytesRead(): number {
+    return (this.ws as unknown as { _socket: { bytesRead: number } })._socket.bytesRead;
+  }
   readonly closed: Promise<{ code: number; reason: string }>;
   private waiters: Array<{ test: (f: Frame) => boolean; resolve: (f: Frame) => void; from: number }> = [];
   private nextId = 1;
@@ -61,6 +67,7 @@ export class TestClient implements AsyncDisposable {
     const ws = new WebSocket(url, options.protocols ?? [], {
       headers: options.headers,
       autoPong: !options.silent,
+      perMessageDeflate: options.deflate ?? true,
     });
     const client = new TestClient(ws);
     await new Promise<void>((resolve, reject) => {
