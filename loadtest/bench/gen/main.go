@@ -1,7 +1,11 @@
-// gen: the benchmark's load generator, in Go so that it is not the bottleneck (one core handles well over a
-// million small frames a second). It speaks three dialects: chorus frames, raw uWebSockets.js text, and
-// Socket.IO 4 over engine.io v4 WebSocket framing. S subscribers on the nodes round-robin, P publishers
-// sending ~100-byte bodies at RATE messages/s in total for SECONDS; it prints one JSON line.
+// gen: the benchmark's load generator, in Go so that it is not the bottleneck. It speaks chorus (v1 or the
+// compact encoding), raw uWebSockets.js text (as is, or padded to chorus's v1 frame size), and Socket.IO 4
+// over engine.io v4. S subscribers on the nodes round-robin, P publishers sending ~80-byte bodies at RATE
+// messages/s in total for SECONDS; it prints one JSON line.
+//
+// Chorus and raw subscribers use wire.go's minimal client: every delivery is counted (so loss is counted on
+// all), but only every 20th subscriber reads its payloads, for per-publisher order and the latency of every
+// delivery it gets; the others skip each payload without copying it. generatorCpuPct says how busy it was.
 package main
 
 import (
@@ -22,7 +26,7 @@ import (
 )
 
 var (
-	target  = flag.String("target", "chorus", "chorus | raw | socketio")
+	target  = flag.String("target", "chorus", "chorus | chorus-compact | raw | raw-padded | socketio")
 	urls    = flag.String("urls", "", "comma-separated ws:// (chorus, raw) or http:// (socketio) node urls")
 	subs    = flag.Int("subs", 1000, "subscribers")
 	pubs    = flag.Int("pubs", 4, "publishers")
@@ -41,9 +45,25 @@ var (
 	latencies  []int64
 )
 
-// The body publishers send: p = publisher, n = its counter, t = send time in ms, padding to ~100 bytes.
+// server is the kind of server a target runs against.
+func server() string {
+	return strings.SplitN(*target, "-", 2)[0]
+}
+
+// Every sampled subscriber reads and checks its payloads; the others count frames.
+const sampleEvery = 20
+
+// padding: raw-padded's bodies carry what a chorus v1 message frame adds around the same body (151 bytes), so
+// raw uWS and chorus put the same bytes on the wire.
+var padding = map[string]int{"raw-padded": 36 + 151}
+
+// The body publishers send: p = publisher, n = its counter, t = send time in ms, padding to ~80 bytes.
 func body(p, n int) string {
-	return fmt.Sprintf(`{"p":%d,"n":%d,"t":%d,"x":"%s"}`, p, n, time.Now().UnixMilli(), strings.Repeat("x", 36))
+	pad := 36
+	if extra, ok := padding[*target]; ok {
+		pad = extra
+	}
+	return fmt.Sprintf(`{"p":%d,"n":%d,"t":%d,"x":"%s"}`, p, n, time.Now().UnixMilli(), strings.Repeat("x", pad))
 }
 
 // intAfter reads the integer after key in frame (Socket.IO escapes the quotes: p\":).
@@ -66,47 +86,64 @@ func intAfter(frame []byte, key []byte) (int64, bool) {
 type keys struct{ p, n, t []byte }
 
 func keysFor(t string) keys {
-	if t == "socketio" {
+	if server() == "socketio" {
 		return keys{[]byte(`"p\":`), []byte(`"n\":`), []byte(`"t\":`)}
 	}
 	return keys{[]byte(`"p":`), []byte(`"n":`), []byte(`"t":`)}
 }
 
+// conn is a Socket.IO connection (gorilla) or a chorus/raw one (wire.go).
 type conn struct {
 	ws *websocket.Conn
+	w  *wireConn
 	mu sync.Mutex
 }
 
 func (c *conn) write(text string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.w != nil {
+		return c.w.writeText([]byte(text))
+	}
 	return c.ws.WriteMessage(websocket.TextMessage, []byte(text))
+}
+
+// readText returns the next text frame's payload (chorus and raw, during set-up).
+func (c *conn) readText() ([]byte, error) {
+	for {
+		_, op, payload, err := c.w.next(true)
+		if err != nil {
+			return nil, err
+		}
+		if op == opText {
+			return payload, nil
+		}
+	}
 }
 
 // dial opens one connection and returns once it can send (chorus: joined; socketio: namespace connected).
 func dial(i int, role string) (*conn, error) {
 	list := strings.Split(*urls, ",")
 	base := list[i%len(list)]
-	var u string
-	switch *target {
-	case "chorus":
-		u = fmt.Sprintf("%s?user=%s%d", base, role, i)
-	case "raw":
-		u = base
-	case "socketio":
-		parsed, _ := url.Parse(base)
-		u = fmt.Sprintf("ws://%s/socket.io/?EIO=4&transport=websocket", parsed.Host)
-	}
-	dialer := websocket.Dialer{HandshakeTimeout: 30 * time.Second, ReadBufferSize: 4096, WriteBufferSize: 4096}
 	idle := *mode == "idle" && role == "sub"
-	ws, _, err := dialer.Dial(u, nil)
-	if err != nil {
-		return nil, err
-	}
-	c := &conn{ws: ws}
-	switch *target {
+	switch server() {
+	case "raw":
+		w, err := dialWire(base, "")
+		if err != nil {
+			return nil, err
+		}
+		return &conn{w: w}, nil
 	case "chorus":
-		if _, _, err := ws.ReadMessage(); err != nil { // welcome
+		protocol := "chorus.v1"
+		if *target == "chorus-compact" {
+			protocol = "chorus.v1.compact"
+		}
+		w, err := dialWire(fmt.Sprintf("%s?user=%s%d", base, role, i), protocol)
+		if err != nil {
+			return nil, err
+		}
+		c := &conn{w: w}
+		if _, err := c.readText(); err != nil { // welcome
 			return nil, err
 		}
 		if idle {
@@ -118,62 +155,97 @@ func dial(i int, role string) (*conn, error) {
 			return nil, err
 		}
 		for {
-			_, msg, err := ws.ReadMessage()
+			msg, err := c.readText()
 			if err != nil {
 				return nil, err
 			}
 			if bytes.HasPrefix(msg, []byte(`{"type":"ack","id":"j"`)) {
-				break
+				return c, nil
 			}
 		}
-	case "socketio":
-		if _, _, err := ws.ReadMessage(); err != nil { // engine.io open packet
-			return nil, err
-		}
-		if err := c.write("40"); err != nil {
-			return nil, err
-		}
-		if _, _, err := ws.ReadMessage(); err != nil { // namespace connect ack
-			return nil, err
-		}
+	}
+	parsed, _ := url.Parse(base)
+	u := fmt.Sprintf("ws://%s/socket.io/?EIO=4&transport=websocket", parsed.Host)
+	dialer := websocket.Dialer{HandshakeTimeout: 30 * time.Second, ReadBufferSize: 4096, WriteBufferSize: 4096}
+	ws, _, err := dialer.Dial(u, nil)
+	if err != nil {
+		return nil, err
+	}
+	c := &conn{ws: ws}
+	if _, _, err := ws.ReadMessage(); err != nil { // engine.io open packet
+		return nil, err
+	}
+	if err := c.write("40"); err != nil {
+		return nil, err
+	}
+	if _, _, err := ws.ReadMessage(); err != nil { // namespace connect ack
+		return nil, err
 	}
 	return c, nil
 }
 
-func read(c *conn, sub int, role string, k keys) {
+// delivered checks one payload of a sampled subscriber: per-publisher order, and its latency.
+func delivered(msg []byte, last map[int64]int64, k keys) {
+	p, ok := intAfter(msg, k.p)
+	if !ok {
+		return
+	}
+	n, _ := intAfter(msg, k.n)
+	if prev, seen := last[p]; seen && n != prev+1 {
+		disordered.Add(1)
+	}
+	last[p] = n
+	now := time.Now().UnixMilli()
+	lastAt.Store(now)
+	t, _ := intAfter(msg, k.t)
+	latMu.Lock()
+	latencies = append(latencies, now-t)
+	latMu.Unlock()
+}
+
+// readWire: a chorus or raw connection. Subscribers count every text frame once sampling started; a sampled
+// one also reads it. Publishers and idle connections just keep reading (pings are answered in wire.go).
+func readWire(c *conn, sub int, role string, k keys) {
+	sampled := role == "sub" && sub%sampleEvery == 0
 	last := map[int64]int64{}
-	count := 0
+	for {
+		fin, op, payload, err := c.w.next(sampled)
+		if err != nil {
+			return
+		}
+		if role != "sub" || !fin || (op != opText && op != opContinue) || !sampling.Load() {
+			continue
+		}
+		received.Add(1)
+		if sampled {
+			delivered(payload, last, k)
+		}
+	}
+}
+
+func read(c *conn, sub int, role string, k keys) {
+	if c.w != nil {
+		readWire(c, sub, role, k)
+		return
+	}
+	last := map[int64]int64{}
 	for {
 		_, msg, err := c.ws.ReadMessage()
 		if err != nil {
 			break
 		}
-		if *target == "socketio" && len(msg) == 1 && msg[0] == '2' {
+		if len(msg) == 1 && msg[0] == '2' {
 			_ = c.write("3") // engine.io ping → pong
 			continue
 		}
 		if role != "sub" || !sampling.Load() {
 			continue
 		}
-		p, ok := intAfter(msg, k.p)
-		if !ok {
+		if _, ok := intAfter(msg, k.p); !ok {
 			continue
 		}
-		n, _ := intAfter(msg, k.n)
-		if prev, seen := last[p]; seen && n != prev+1 {
-			disordered.Add(1)
-		}
-		last[p] = n
 		received.Add(1)
-		now := time.Now().UnixMilli()
-		lastAt.Store(now)
-		count++
-		if count%8 == 0 { // every 8th delivery is timed: enough samples, a fraction of the cost
-			t, _ := intAfter(msg, k.t)
-			latMu.Lock()
-			latencies = append(latencies, now-t)
-			latMu.Unlock()
-		}
+		delivered(msg, last, k) // Socket.IO is far from this generator's limit: every delivery is checked
 	}
 }
 
@@ -182,6 +254,7 @@ func openAll(count int, role string, onOpen func(*conn)) []*conn {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 200)
 	var failed atomic.Int64
+	var firstErr atomic.Value
 	for i := 0; i < count; i++ {
 		wg.Add(1)
 		sem <- struct{}{}
@@ -189,8 +262,13 @@ func openAll(count int, role string, onOpen func(*conn)) []*conn {
 			defer wg.Done()
 			defer func() { <-sem }()
 			c, err := dial(i, role)
+			if err != nil { // once more, as a client would: a storm of 200 at a time may meet a full backlog
+				time.Sleep(200 * time.Millisecond)
+				c, err = dial(i, role)
+			}
 			if err != nil {
 				failed.Add(1)
+				firstErr.CompareAndSwap(nil, err.Error())
 				return
 			}
 			out[i] = c
@@ -201,7 +279,7 @@ func openAll(count int, role string, onOpen func(*conn)) []*conn {
 	}
 	wg.Wait()
 	if failed.Load() > 0 {
-		fmt.Fprintf(os.Stderr, "%d %s connections failed\n", failed.Load(), role)
+		fmt.Fprintf(os.Stderr, "%d %s connections failed (first: %v)\n", failed.Load(), role, firstErr.Load())
 		os.Exit(1)
 	}
 	return out
@@ -253,7 +331,7 @@ func main() {
 		for owed >= 1 {
 			p := published % *pubs
 			frame := body(p, counters[p])
-			switch *target {
+			switch server() {
 			case "chorus":
 				frame = fmt.Sprintf(`{"type":"send","room":"%s","body":%s}`, room, frame)
 			case "socketio":
@@ -309,7 +387,7 @@ func main() {
 		"disordered": disordered.Load(),
 		// deliveries over the time they actually took to arrive, send window plus any backlog
 		"deliveriesPerSec": int(float64(got) / active),
-		"p50": pct(0.5), "p99": pct(0.99), "max": maxLatency,
+		"p50":              pct(0.5), "p99": pct(0.99), "max": maxLatency,
 		"generatorCpuPct": int(cpu / wall * 100),
 	})
 	latMu.Unlock()
