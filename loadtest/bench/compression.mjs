@@ -175,6 +175,8 @@ writeFileSync(
 console.log(table);
 const busiest = Math.max(...Object.values(runs).flatMap((rs) => rs.map((r) => r.generatorCpuPercent)));
 if (busiest > 80) {
-  console.log(`\nREFUSED: the generator used ${busiest.toFixed(0)} % of its core in some run: it, not the gateway, was measured. Lower RATE or SUBS.`);
+  console.log(
+    `\nREFUSED: the generator used ${busiest.toFixed(0)} % of its core in some run: it, not the gateway, was measured. Lower RATE or SUBS.`,
+  );
   process.exit(1);
 }

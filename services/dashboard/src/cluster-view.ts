@@ -1,5 +1,5 @@
 // What the dashboard knows of the cluster: live nodes from their heartbeats, gone ones remembered, history.
-import { nodeKeys, type NodeAnnouncement } from '@chorus/gateway/registry';
+import { nodeKeys, type NodeAnnouncement } from '@chorus/redis';
 import type { Cluster, Redis } from 'ioredis';
 
 export interface NodeView extends NodeAnnouncement {

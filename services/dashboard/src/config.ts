@@ -1,4 +1,5 @@
 // The dashboard's configuration: one zod schema over the environment, parsed once.
+import { checkRedisEnv, redisEnv, redisTargetOf } from '@chorus/redis';
 import { z } from 'zod';
 
 const optionalText = z
@@ -19,15 +20,7 @@ const schema = z.object({
   GATEWAY_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
   /** Event streams one client address may hold open. */
   STREAMS_PER_ADDRESS: z.coerce.number().int().min(1).default(10),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }),
-  REDIS_CLUSTER: z
-    .enum(['true', 'false', '1', '0', ''])
-    .default('false')
-    .transform((v) => v === 'true' || v === '1'),
-  REDIS_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
-    .default('chorus'),
+  ...redisEnv,
   POLL_MS: z.coerce.number().int().min(100).default(1_000),
   /** Points of connection history kept per node for the chart (at POLL_MS each). */
   HISTORY_POINTS: z.coerce.number().int().min(10).default(300),
@@ -37,8 +30,13 @@ const schema = z.object({
 });
 
 const withToken = schema
-  .transform((env) => ({ ...env, token: env.DASHBOARD_TOKEN ?? env.ADMIN_TOKEN }))
+  .transform((env) => ({ ...env, token: env.DASHBOARD_TOKEN ?? env.ADMIN_TOKEN, redis: redisTargetOf(env) }))
   .superRefine((env, ctx) => {
+    // the same Redis settings as the gateways: one server, Sentinel, or a Cluster
+    checkRedisEnv(env, ctx);
+    if (!env.redis) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'REDIS_URL or REDIS_SENTINELS is required' });
+    }
     if (!env.token && !LOOPBACK.has(env.HOST)) {
       ctx.addIssue({
         code: 'custom',

@@ -1,5 +1,5 @@
 // Entry point: poll the gateways' heartbeats in Redis and serve the live ops page.
-import { Cluster, Redis } from 'ioredis';
+import { connectRedis } from '@chorus/redis';
 import { pino } from 'pino';
 import { ClusterView } from './cluster-view.js';
 import { loadConfig } from './config.js';
@@ -13,18 +13,13 @@ try {
   process.exit(78);
 }
 const log = pino({ level: config.LOG_LEVEL, base: { service: 'dashboard' } });
-const url = new URL(config.REDIS_URL);
-const redis = config.REDIS_CLUSTER
-  ? new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
-      redisOptions: {
-        password: decodeURIComponent(url.password) || undefined,
-        tls: url.protocol === 'rediss:' ? {} : undefined,
-      },
-    })
-  : new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
+// The gateways' own connection code and settings: one server, Sentinel (REDIS_SENTINELS) or a Cluster, with the
+// username, password and TLS of REDIS_URL. Polls that fail while Redis is away are logged and retried.
+const redis = connectRedis(config.redis!, 2_000).cmd;
+void redis.connect().catch((err: Error) => log.warn({ err: err.message }, 'redis not reachable yet'));
 redis.on('error', (err: Error) => log.debug({ err: err.message }, 'redis error'));
 
-const view = new ClusterView(redis, config.REDIS_PREFIX, {
+const view = new ClusterView(redis, config.redis!.prefix, {
   historyPoints: config.HISTORY_POINTS,
   goneRetentionS: config.GONE_RETENTION_S,
 });
@@ -44,7 +39,10 @@ const poller = setInterval(tick, config.POLL_MS);
 await tick();
 server.server.listen(config.PORT, config.HOST, () => {
   const address = server.server.address() as { port: number };
-  log.info({ port: address.port, host: config.HOST, redis: `${url.hostname}:${url.port}` }, 'listening');
+  const where = config.redis!.sentinels
+    ? `sentinel ${config.REDIS_SENTINEL_NAME}`
+    : new URL(config.redis!.url!).host + (config.redis!.cluster ? ' (cluster)' : '');
+  log.info({ port: address.port, host: config.HOST, redis: where }, 'listening');
   if (!config.token) log.warn('no DASHBOARD_TOKEN or ADMIN_TOKEN: the API is open to anyone on this host');
 });
 

@@ -1,9 +1,9 @@
 // The ops dashboard against a real 2-node cluster: the page shows each node's counts and the totals live,
-// and a killed node as gone.
+// and a killed node as gone; and against a Sentinel-managed Redis with a password.
 import { expect, it } from 'vitest';
 import { startCluster } from '../../gateway/test/support/cluster.js';
 import { TestClient } from '../../gateway/test/support/client.js';
-import { startDashboard } from '../../gateway/test/support/processes.js';
+import { startDashboard, startNode, startSentinelSet } from '../../gateway/test/support/processes.js';
 import { ARTIFACTS, launchBrowser } from '../../gateway/test/support/browser.js';
 
 const TOKEN = 'dashboard-test-token-0123456789';
@@ -65,3 +65,26 @@ it('shows live per-node and total connection counts, and a killed node as gone',
     for (const c of clients) c.close();
   }
 }, 60_000);
+
+// The dashboard reaches Redis with the gateways' own settings and code (@chorus/redis): here a Sentinel-managed
+// primary that requires a password, which REDIS_URL carries (its host is unused with Sentinel).
+it('reads the cluster through Sentinel with a password, as the gateways do', async () => {
+  await using set = await startSentinelSet('chorus', 'sentinel-password-0123');
+  const redis = {
+    REDIS_SENTINELS: set.sentinels,
+    REDIS_SENTINEL_NAME: set.name,
+    REDIS_URL: 'redis://:sentinel-password-0123@primary-found-by-sentinel',
+    REDIS_PREFIX: `dash${process.pid}`,
+  };
+  await using gateway = await startNode({ ...redis, NODE_ID: 'via-sentinel' });
+  await using dashboard = await startDashboard({ ...redis, POLL_MS: '250', DASHBOARD_TOKEN: TOKEN });
+  await using client = await TestClient.connect(gateway.url, { user: 'watched' });
+  let api: Snapshot | undefined;
+  for (let i = 0; i < 40 && api?.totals.connections !== 1; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    const res = await fetch(`${dashboard.http}/api/cluster`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    if (res.ok) api = (await res.json()) as Snapshot;
+  }
+  expect(api?.nodes.map((n) => [n.node, n.status, n.connections])).toEqual([['via-sentinel', 'live', 1]]);
+  expect(client.frames[0]).toMatchObject({ type: 'welcome' });
+});

@@ -1,6 +1,7 @@
 // The gateway's configuration: one zod schema over the environment, parsed once, frozen.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { checkRedisEnv, redisEnv, redisTargetOf } from '@chorus/redis';
 import { z } from 'zod';
 import { DEFAULT_LIMITS } from '@chorus/protocol';
 import { Namespaces, namespacesSchema } from './namespaces.js';
@@ -23,21 +24,7 @@ const envSchema = z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/)
       .optional(),
-    REDIS_URL: optionalText.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
-    REDIS_CLUSTER: flag,
-    /** Sentinel: `host:port` of each sentinel, comma-separated, and the monitored primary's name. */
-    REDIS_SENTINELS: optionalText.pipe(
-      z
-        .string()
-        .regex(/^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/, 'must be host:port[,host:port…]')
-        .optional(),
-    ),
-    REDIS_SENTINEL_NAME: optionalText,
-    REDIS_SENTINEL_PASSWORD: optionalText,
-    REDIS_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
-      .default('chorus'),
+    ...redisEnv,
     AUTH_MODE: z.enum(['dev', 'jwt']).optional(),
     JWT_SECRET: optionalText,
     JWKS_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
@@ -78,15 +65,7 @@ const envSchema = z
     ALLOW_JS_FALLBACK: flag,
   })
   .superRefine((env, ctx) => {
-    if (env.REDIS_SENTINELS && !env.REDIS_SENTINEL_NAME) {
-      ctx.addIssue({ code: 'custom', path: ['REDIS_SENTINEL_NAME'], message: 'is required with REDIS_SENTINELS' });
-    }
-    if (env.REDIS_SENTINELS && env.REDIS_CLUSTER) {
-      ctx.addIssue({ code: 'custom', path: ['REDIS_SENTINELS'], message: 'cannot be combined with REDIS_CLUSTER' });
-    }
-    if (env.REDIS_CLUSTER && !env.REDIS_URL) {
-      ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'is required with REDIS_CLUSTER (a seed node)' });
-    }
+    checkRedisEnv(env, ctx);
     if (env.NAMESPACES && env.NAMESPACES_FILE) {
       ctx.addIssue({
         code: 'custom',
@@ -163,20 +142,7 @@ const toConfig = (env: z.output<typeof envSchema>, namespaces: z.output<typeof n
         .replace(/[^A-Za-z0-9_.-]/g, '')
         .slice(0, 40) || 'node'
     }-${process.pid}`,
-  redis:
-    env.REDIS_URL || env.REDIS_SENTINELS
-      ? {
-          url: env.REDIS_URL,
-          cluster: env.REDIS_CLUSTER,
-          prefix: env.REDIS_PREFIX,
-          sentinels: env.REDIS_SENTINELS?.split(',').map((hostPort) => {
-            const colon = hostPort.lastIndexOf(':');
-            return { host: hostPort.slice(0, colon), port: Number(hostPort.slice(colon + 1)) };
-          }),
-          sentinelName: env.REDIS_SENTINEL_NAME,
-          sentinelPassword: env.REDIS_SENTINEL_PASSWORD,
-        }
-      : undefined,
+  redis: redisTargetOf(env),
   auth: {
     // Without JWT settings the default is dev mode: `?user=` is trusted.
     mode: env.AUTH_MODE ?? (env.JWT_SECRET || env.JWKS_URL ? 'jwt' : 'dev'),

@@ -6,7 +6,7 @@ import { createAuthenticator } from './auth.js';
 import type { Bus } from './bus/bus.js';
 import type { Config } from './config.js';
 import { mountRoutes } from './http/routes.js';
-import { ANNOUNCE_EVERY_MS, ANNOUNCE_TTL_MS } from './registry.js';
+import { ANNOUNCE_EVERY_MS, ANNOUNCE_TTL_MS } from '@chorus/redis';
 import { startSweeps } from './keepalive.js';
 import { GatewayNode } from './node.js';
 import * as out from './outbound.js';

@@ -25,10 +25,9 @@ import { RedisRegistry } from './registry.redis.js';
 import type { PresencePolicy } from './presence.js';
 import { RedisPresence } from './presence.redis.js';
 import { busError, defineScripts, type Client, type Scripted } from './redis-commands.js';
-import { connectRedis, type RedisTarget } from './redis-connection.js';
+import { connectRedis, type RedisTarget } from '@chorus/redis';
 
 export interface RedisBusOptions extends RedisTarget {
-  prefix: string;
   node: string;
   /** Each room's history (its namespace's `history` and `historyTtlS`). */
   history: (room: string) => Retention;

@@ -108,15 +108,9 @@ export interface BusListener extends PresenceEvents {
   connectionChanged?(connected: boolean): void;
 }
 
-export interface NodeAnnouncement {
-  node: string;
-  connections: number;
-  users: number;
-  rooms: number;
-  inPerSec: number;
-  outPerSec: number;
-  startedAt: number;
-}
+/** A node's heartbeat: its shape is shared with the dashboard (@chorus/redis). */
+export type { NodeAnnouncement } from '@chorus/redis';
+import type { NodeAnnouncement } from '@chorus/redis';
 
 /** A room and its connections on one node (or summed over the cluster). */
 export interface RoomCount {

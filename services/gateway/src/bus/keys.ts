@@ -38,20 +38,6 @@ export const userKeys = (prefix: string, user: string) => {
   };
 };
 
-/** The node registry lives in one slot: leases, heartbeat stats, and which rooms each node has members in. */
-export const nodeKeys = (prefix: string) => {
-  const tag = `${prefix}:{nodes}`;
-  return {
-    known: `${tag}:known`,
-    lease: (node: string) => `${tag}:lease:${node}`,
-    stats: (node: string) => `${tag}:stats:${node}`,
-    rooms: (node: string) => `${tag}:rooms:${node}`,
-    reaper: (node: string) => `${tag}:reaper:${node}`,
-    /** The node's biggest rooms with their local connections, beside its stats. */
-    topRooms: (node: string) => `${tag}:top:${node}`,
-  };
-};
-
 /** `prefix:{r:lobby}` → ['r', 'lobby']. */
 export const parseChannel = (prefix: string, channel: string): [kind: string, name: string] => [
   channel.charAt(prefix.length + 2),

@@ -1,7 +1,8 @@
 // Presence in Redis: per-room hashes and a lexicographic set, changed by presence-apply.lua; and the node's
 // own room set, which lets any node clear this one's presence if it dies without a goodbye.
 import type { Logger } from 'pino';
-import { roomKeys, nodeKeys } from './keys.js';
+import { nodeKeys } from '@chorus/redis';
+import { roomKeys } from './keys.js';
 import { busError, type Scripted } from './redis-commands.js';
 import type { Applied, Occupancy, PresenceChange, PresencePage, PresencePolicy, PresenceStore } from './presence.js';
 

@@ -2,7 +2,7 @@
 // the reaper that clears the presence of a node whose lease expired.
 import type { Logger } from 'pino';
 import { biggestRooms, type NodeAnnouncement, type RoomCount } from './bus.js';
-import { nodeKeys } from './keys.js';
+import { nodeKeys } from '@chorus/redis';
 import type { PresencePolicy } from './presence.js';
 import { REAPER_LOCK_MS, type RedisPresence } from './presence.redis.js';
 import { busError, type Client } from './redis-commands.js';

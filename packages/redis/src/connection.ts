@@ -1,7 +1,7 @@
-// How the bus reaches Redis: one server (REDIS_URL), a Sentinel-managed primary (REDIS_SENTINELS), or a Redis
+// How a service reaches Redis: one server (REDIS_URL), a Sentinel-managed primary (REDIS_SENTINELS), or a Redis
 // Cluster (REDIS_CLUSTER). Each gives a command client and a subscriber client with the same failure policy.
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import type { Client } from './redis-commands.js';
+export type Client = Redis | Cluster;
 
 export interface RedisTarget {
   /** Also the source of username, password and TLS (`rediss:`) with Sentinel; its host is then unused. */
@@ -10,6 +10,8 @@ export interface RedisTarget {
   sentinels: Array<{ host: string; port: number }> | undefined;
   sentinelName: string | undefined;
   sentinelPassword: string | undefined;
+  /** What every key and channel of this deployment starts with (REDIS_PREFIX). */
+  prefix: string;
 }
 
 const credentials = (url: string | undefined) => {
