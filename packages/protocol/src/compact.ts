@@ -18,10 +18,20 @@ export interface CompactMessageFields {
   ts: number;
 }
 
-/** A v1 `message` frame (as the bus carries it) in the compact form. One parse per message and node. */
-export const compactMessage = (v1Frame: string): string => {
-  const m = JSON.parse(v1Frame) as CompactMessageFields;
-  return JSON.stringify([m.room, m.seq, m.msg, m.from, m.name, m.body, m.ts]);
+/**
+ * A v1 `message` frame (as the bus carries it) in the compact form, one parse per message and node; undefined
+ * when the text is not a whole message frame (a compact client reads v1 frames too: send it as it is).
+ */
+export const compactMessage = (v1Frame: string): string | undefined => {
+  let m: unknown;
+  try {
+    m = JSON.parse(v1Frame);
+  } catch {
+    return undefined;
+  }
+  const f = m as Partial<CompactMessageFields> & { type?: unknown };
+  const values = [f.room, f.seq, f.msg, f.from, f.name, f.body, f.ts];
+  return f.type === 'message' && expandCompactMessage(values) ? JSON.stringify(values) : undefined;
 };
 
 /** A compact message back in the v1 shape, or undefined when the array is not one. */

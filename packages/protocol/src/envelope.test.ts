@@ -9,6 +9,7 @@ import {
   type ClientFrame,
 } from './envelope.js';
 import { nestsDeeperThan, utf8Length } from './body.js';
+import { compactMessage, expandCompactMessage } from './compact.js';
 import { ERRORS, ERROR_CODES } from './errors.js';
 import { CLOSE, closeAdvice } from './close-codes.js';
 import { protocolJsonSchema } from './json-schema.js';
@@ -204,5 +205,34 @@ describe('peekRequestId', () => {
     expect(peekRequestId('{"type":"send","id":""}')).toBeUndefined();
     expect(peekRequestId('{"type":"send","body":"x"}')).toBeUndefined();
     expect(peekRequestId('not json "id"')).toBeUndefined();
+  });
+});
+
+describe('the compact encoding (§10.7)', () => {
+  const v1 = {
+    type: 'message',
+    room: 'lobby',
+    seq: 7,
+    msg: 'V1StGXR8_Z5jdHi6B-myT',
+    from: 'alice',
+    name: 'Alice',
+    body: { text: 'hi', n: [1, null] },
+    ts: 1_700_000_000_000,
+  };
+  it('round-trips a message frame, value for value', () => {
+    const compact = compactMessage(JSON.stringify(v1))!;
+    expect(compact).toBe(
+      '["lobby",7,"V1StGXR8_Z5jdHi6B-myT","alice","Alice",{"text":"hi","n":[1,null]},1700000000000]',
+    );
+    expect(expandCompactMessage(JSON.parse(compact))).toEqual(v1);
+    expect(parseServerFrame(compact, { compact: true })).toMatchObject({ ok: true, frame: v1 });
+  });
+  it('leaves what is not a whole message frame alone, and refuses malformed arrays', () => {
+    for (const text of ['not json', '{"type":"ack"}', JSON.stringify({ ...v1, room: undefined }), '[]'])
+      expect(compactMessage(text)).toBeUndefined();
+    for (const value of [[], ['lobby', '7', 'm', 'a', 'A', 1, 1], ['lobby', 7, 'm', 'a', 'A', 1], { 0: 'x' }])
+      expect(expandCompactMessage(value)).toBeUndefined();
+    expect(parseServerFrame('[1,2]', { compact: true })).toMatchObject({ ok: false, code: 'bad_frame' });
+    expect(parseServerFrame('[1,2]')).toMatchObject({ ok: false });
   });
 });

@@ -214,6 +214,15 @@ describe('RoomFeed with both encodings (§10.7)', () => {
     expect(before).toBe(0);
     expect(compact.seqs()).toEqual([2, 3, 4]);
   });
+
+  it('a frame that is not a whole message goes to compact members as it is (they read v1 too)', async () => {
+    const { world, feed } = setup();
+    const compact = new FakeMember('compact', world, true);
+    await join(feed, compact).done;
+    world.log.push(++world.seq);
+    feed.onMessage(world.seq, world.epoch, '{"type":"message","seq":1}');
+    expect(compact.got).toEqual(['{"type":"message","seq":1}']);
+  });
 });
 
 describe('RoomFeed gaps and restarts', () => {

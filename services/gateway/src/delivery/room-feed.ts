@@ -103,7 +103,7 @@ export class RoomFeed {
 
   /** A room message as `conn` takes it: the bus's v1 frame, or its compact form. */
   private messageFor(conn: Connection, frame: string): string {
-    return conn.compact ? compactMessage(frame) : frame;
+    return conn.compact ? (compactMessage(frame) ?? frame) : frame;
   }
 
   get size(): number {
@@ -209,7 +209,9 @@ export class RoomFeed {
     this.lastSeq = seq;
     this.host.publish(this.topic, frame);
     // transcoded once per message and node, only when a member here chose the compact encoding
-    if (this.host.subscribers(this.compactTopic) > 0) this.host.publish(this.compactTopic, compactMessage(frame));
+    if (this.host.subscribers(this.compactTopic) > 0) {
+      this.host.publish(this.compactTopic, compactMessage(frame) ?? frame);
+    }
     for (const joiner of this.joiners) {
       joiner.buffer.push({ seq, frame });
       joiner.caughtUp?.();
