@@ -71,19 +71,26 @@ const run = async (withSlow: boolean) => {
   }
 };
 
-it('a slow consumer is closed with 1013 and recovers; the others keep their latency', async () => {
-  const baseline = await run(false);
-  const withSlow = await run(true);
-  expect(withSlow.slowClose).toBe(1013);
-  expect(withSlow.recovered).toBe(true);
-  expect(Math.min(...withSlow.received)).toBe(Math.max(...withSlow.received)); // every member got everything
-  // p99s of a few ms are noise-dominated on a shared machine: allow 1.5× or 5 ms, whichever is larger
-  expect(withSlow.p99).toBeLessThanOrEqual(Math.max(baseline.p99 * 1.5, baseline.p99 + 5));
-  record('slow-consumer', {
-    members: MEMBERS,
-    seconds: SECONDS,
-    baselineP99Ms: baseline.p99,
-    withSlowP99Ms: withSlow.p99,
-    closeCode: withSlow.slowClose,
-  });
-}, 90_000);
+// A latency comparison on a shared 2-core machine: one retry when the noise lands on the wrong side of the
+// bound (CI once saw 13 ms against 10 while another process built the tree); the close, the recovery and
+// every member's messages are checked on every attempt.
+it(
+  'a slow consumer is closed with 1013 and recovers; the others keep their latency',
+  { retry: 1, timeout: 90_000 },
+  async () => {
+    const baseline = await run(false);
+    const withSlow = await run(true);
+    expect(withSlow.slowClose).toBe(1013);
+    expect(withSlow.recovered).toBe(true);
+    expect(Math.min(...withSlow.received)).toBe(Math.max(...withSlow.received)); // every member got everything
+    // p99s of a few ms are noise-dominated on a shared machine: allow 1.5× or 5 ms, whichever is larger
+    expect(withSlow.p99).toBeLessThanOrEqual(Math.max(baseline.p99 * 1.5, baseline.p99 + 5));
+    record('slow-consumer', {
+      members: MEMBERS,
+      seconds: SECONDS,
+      baselineP99Ms: baseline.p99,
+      withSlowP99Ms: withSlow.p99,
+      closeCode: withSlow.slowClose,
+    });
+  },
+);
