@@ -161,6 +161,7 @@ describe('scripts', () => {
         .filter((f) => f.endsWith('.sh'))
         .map((f) => `${root}scripts/${f}`),
       `${root}loadtest/install-k6.sh`,
+      `${root}loadtest/bench/profile/cpu-share.sh`,
       `${root}deploy/tools/install.sh`,
       ...readdirSync(`${root}deploy/podman`)
         .filter((f) => f.endsWith('.sh'))
