@@ -11,6 +11,9 @@
 //   each pod gets `hostAliases` naming every Service whose pods already run (their addresses), so
 //   `redis://redis:6379` resolves as it would in a cluster. A Service with several pods resolves to the
 //   first; clients of the gateway Service connect to the pods themselves (the test does).
+// - containerPort: published on the host by podman before 4.8 (three replicas cannot share it): dropped.
+// - An httpGet liveness probe: kube play runs it with curl inside the container, which the image lacks; it
+//   becomes the same GET with node.
 // - HorizontalPodAutoscaler, PodDisruptionBudget: nothing to do them; ignored, and printed.
 // Prints one JSON line: every pod with its address, labels and containers.
 import { execFileSync } from 'node:child_process';
@@ -118,6 +121,15 @@ const unpublish = (c) => {
   for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe])
     for (const action of [probe?.httpGet, probe?.tcpSocket]) if (action) action.port = number(action.port);
   delete c.ports;
+  // kube play runs an httpGet liveness probe as `curl -f …` inside the container, and the image has no curl (a
+  // kubelet probes from outside): the same request with the image's own node.
+  const get = c.livenessProbe?.httpGet;
+  if (get) {
+    const url = `http://127.0.0.1:${get.port}${get.path ?? '/'}`;
+    const script = `fetch('${url}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`;
+    // one shell-safe string: podman joins an exec probe's arguments into a CMD-SHELL line unquoted
+    c.livenessProbe = { ...c.livenessProbe, httpGet: undefined, exec: { command: [`node -e "${script}"`] } };
+  }
 };
 const pods = [];
 for (const w of order) {

@@ -37,6 +37,9 @@ it('the dev overlay runs in pods: a message crosses them; a stopped pod drains, 
   ]);
   for (const g of gateways) await waitForHttp(`http://${g.address}:8080/readyz`, 60_000);
   await waitForHttp(`http://${dashboard.address}:8090/healthz`, 60_000);
+  // the liveness probes, as podman runs them (there is no systemd here to schedule them)
+  for (const container of [...gateways.map((g) => `${g.pod}-gateway`), `${dashboard.pod}-dashboard`])
+    await podman('healthcheck', 'run', container);
 
   const docs = parseAllDocuments((await run(`${root}deploy/tools/.bin/kustomize`, ['build', OVERLAY])).stdout).map(
     (d) => d.toJS() as { kind: string; data?: Record<string, string> },
