@@ -131,9 +131,8 @@ describe('Redis failover under traffic', () => {
     const nodes = await Promise.all(
       [1, 2].map((i) =>
         startNode({
+          ...set.env,
           NODE_ID: `sf${i}`,
-          REDIS_SENTINELS: set.sentinels,
-          REDIS_SENTINEL_NAME: set.name,
           BUS_TIMEOUT_MS: '1000',
           RATE_PER_SEC: '1000',
         }),

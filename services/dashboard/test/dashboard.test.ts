@@ -70,12 +70,7 @@ it('shows live per-node and total connection counts, and a killed node as gone',
 // primary that requires a password, which REDIS_URL carries (its host is unused with Sentinel).
 it('reads the cluster through Sentinel with a password, as the gateways do', async () => {
   await using set = await startSentinelSet('chorus', 'sentinel-password-0123');
-  const redis = {
-    REDIS_SENTINELS: set.sentinels,
-    REDIS_SENTINEL_NAME: set.name,
-    REDIS_URL: 'redis://:sentinel-password-0123@primary-found-by-sentinel',
-    REDIS_PREFIX: `dash${process.pid}`,
-  };
+  const redis = { ...set.env, REDIS_PREFIX: `dash${process.pid}` };
   await using gateway = await startNode({ ...redis, NODE_ID: 'via-sentinel' });
   await using dashboard = await startDashboard({ ...redis, POLL_MS: '250', DASHBOARD_TOKEN: TOKEN });
   await using client = await TestClient.connect(gateway.url, { user: 'watched' });

@@ -199,11 +199,7 @@ describe('Redis authentication', () => {
 describe('Redis Sentinel', () => {
   it('finds the primary through the sentinels, with the password from REDIS_URL', async () => {
     await using set = await startSentinelSet('chat', 'sentinel-data-password');
-    const env = {
-      REDIS_SENTINELS: set.sentinels,
-      REDIS_SENTINEL_NAME: set.name,
-      REDIS_URL: 'redis://:sentinel-data-password@unused:6379',
-    };
+    const env = set.env;
     await using a = await startNode({ ...env, NODE_ID: 's1' });
     await using b = await startNode({ ...env, NODE_ID: 's2' });
     expect((await fetch(`${a.http}/readyz`)).status).toBe(200);

@@ -290,6 +290,11 @@ export interface SentinelSet extends AsyncDisposable {
   /** `host:port,…` for REDIS_SENTINELS. */
   readonly sentinels: string;
   readonly name: string;
+  /**
+   * What a service is given to reach the set: REDIS_SENTINELS, REDIS_SENTINEL_NAME, and with a password a
+   * REDIS_URL that carries it (its host is unused with Sentinel).
+   */
+  readonly env: Record<string, string>;
   /** The port of the primary as the sentinels see it now. */
   currentPrimary(): Promise<number>;
 }
@@ -341,6 +346,11 @@ export const startSentinelSet = async (name = 'chorus', password?: string): Prom
     replica,
     name,
     sentinels: sentinelPorts.map((p) => `127.0.0.1:${p}`).join(','),
+    env: {
+      REDIS_SENTINELS: sentinelPorts.map((p) => `127.0.0.1:${p}`).join(','),
+      REDIS_SENTINEL_NAME: name,
+      ...(password ? { REDIS_URL: `redis://:${encodeURIComponent(password)}@primary-found-by-sentinel` } : {}),
+    },
     currentPrimary: async () => {
       const { stdout } = await run('redis-cli', [
         '-p',
