@@ -2,24 +2,25 @@
 # Sourced: makes podman usable on this machine (Debian 12 in a sandbox), idempotently.
 # - podman, runc and debootstrap from apt (podman 4.3; netavark + aardvark-dns give a bridge network
 #   with name resolution between containers, which compose and the tests use).
-# - /etc/containers/containers.conf: `default_ulimits = []`, because the sandbox lacks CAP_SYS_RESOURCE and
-#   the OCI runtime fails to set the default rlimits; runtime runc, because cgroups are in hybrid mode, which
-#   crun refuses. Set in the config (not as flags) so podman-compose's own podman calls get them too.
+# - containers.conf settings: `default_ulimits = []`, because the sandbox lacks CAP_SYS_RESOURCE and the OCI
+#   runtime fails to set the default rlimits; runtime runc, because cgroups are in hybrid mode, which crun
+#   refuses. Set in the config (not as flags) so podman-compose's own podman calls get them too.
 set -euo pipefail
 if ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -v debootstrap >/dev/null; then
   echo "podman: installing podman, runc and debootstrap from apt" >&2
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc debootstrap >/dev/null
 fi
-CONF=/etc/containers/containers.conf
-if ! grep -q '^runtime *= *"runc"' "$CONF" 2>/dev/null || ! grep -q '^default_ulimits *= *\[\]' "$CONF" 2>/dev/null; then
-  if grep -qv '^\s*\(#.*\)\?$' "$CONF" 2>/dev/null; then
-    echo "podman: $CONF has settings of its own; add default_ulimits = [] under [containers] and" \
-      'runtime = "runc" under [engine] to it' >&2
-    exit 1
-  fi
-  mkdir -p /etc/containers
-  printf '[containers]\ndefault_ulimits = []\n\n[engine]\nruntime = "runc"\n' >"$CONF"
+# A drop-in, loaded after /etc/containers/containers.conf, so whatever else a machine configures stays.
+DROPIN=/etc/containers/containers.conf.d/50-chorus.conf
+SETTINGS='[containers]
+default_ulimits = []
+
+[engine]
+runtime = "runc"'
+if [ "$(cat "$DROPIN" 2>/dev/null)" != "$SETTINGS" ]; then
+  mkdir -p "$(dirname "$DROPIN")"
+  printf '%s\n' "$SETTINGS" >"$DROPIN"
 fi
 # podman-compose from PyPI (podman 4.3 has no `podman compose`), pinned, in a venv beside the other tools.
 PODMAN_COMPOSE_VERSION=1.6.0
