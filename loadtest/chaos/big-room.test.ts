@@ -2,7 +2,6 @@
 // costs (frames and bus work linear in connections), and a node's death in a big room is recovered in batches.
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { connect, type ChorusClient } from '../../packages/client/src/node.js';
 import type { MessageFrame } from '../../packages/protocol/src/index.js';
 import { startCluster, type Cluster } from '../../services/gateway/test/support/cluster.js';
@@ -24,61 +23,49 @@ const metric = async (cluster: Cluster, name: string, labels: string, nodes: num
   return total;
 };
 
-/** N raw sockets connect and join `roomOf(i)` at once; frames counted (not parsed) until the room is quiet. */
-const storm = async (cluster: Cluster, tag: string, roomOf: (i: number) => string) => {
-  const sockets: WebSocket[] = [];
-  const frames = new Array<number>(STORM).fill(0);
-  const types = new Map<string, number>();
-  let failed = 0;
-  const t0 = Date.now();
-  await new Promise<void>((resolve) => {
-    // each socket settles once: joined, or failed (an error after the join changes nothing)
-    const settled = new Set<number>();
-    const settle = (i: number) => {
-      settled.add(i);
-      if (settled.size === STORM) resolve();
-    };
-    for (let i = 0; i < STORM; i++) {
-      const ws = new WebSocket(`${cluster.url(i % 2)}?user=${tag}${i}`, { perMessageDeflate: false });
-      sockets.push(ws);
-      ws.on('message', (data) => {
-        frames[i]!++;
-        const text = String(data);
-        const type = text.slice(9, text.indexOf('"', 9));
-        types.set(type, (types.get(type) ?? 0) + 1);
-        if (text.startsWith('{"type":"welcome"')) ws.send(`{"type":"join","room":"${roomOf(i)}","id":"j"}`);
-        else if (text.startsWith('{"type":"ack","id":"j"')) settle(i);
-      });
-      // refused, or closed by the server before its join was answered: a failure, never a wait
-      const lost = () => {
-        if (settled.has(i)) return;
-        failed++;
-        settle(i);
-      };
-      ws.on('error', lost);
-      ws.on('close', lost);
-    }
+const JOINER = fileURLToPath(new URL('./joiner.mjs', import.meta.url));
+
+interface GeneratorReport {
+  seconds: number;
+  joined: number;
+  failed: number;
+  retried: number;
+  closes: Record<string, number>;
+  total: number;
+  types: Record<string, number>;
+}
+/**
+ * N raw sockets connect (round-robin over the nodes) and join `room` at once (`{i}`: a room each), frames
+ * counted, not parsed, until the room is quiet. In joiner.mjs, its own process: a socket the server closes
+ * before its join is answered is retried once, as a client would, and its close code reported.
+ */
+const storm = async (cluster: Cluster, tag: string, room: string) => {
+  await using generator = startScript(JOINER, {
+    COUNT: String(STORM),
+    URLS: cluster.nodes.map((n) => n.url).join(','),
+    ROOM: room,
+    PREFIX: tag,
+    QUIET_MS: '1000', // the last windows of presence news arrive
   });
-  const seconds = (Date.now() - t0) / 1000;
-  await sleep(1_000); // the last windows of presence news arrive
-  for (const ws of sockets) ws.terminate();
-  const total = frames.reduce((a, b) => a + b, 0);
+  const r = JSON.parse(await generator.line((l) => l.startsWith('{'))) as GeneratorReport;
   return {
-    seconds,
-    connectionsPerSec: Math.round(STORM / seconds),
-    framesPerClient: Number((total / STORM).toFixed(1)),
-    framesByType: Object.fromEntries(types),
-    failed,
+    seconds: r.seconds,
+    connectionsPerSec: Math.round(STORM / r.seconds),
+    framesPerClient: Number((r.total / STORM).toFixed(1)),
+    framesByType: r.types,
+    failed: r.failed,
+    retried: r.retried,
+    closes: r.closes,
   };
 };
 
 it(`${STORM} clients joining one room connect at least half as fast as into rooms of their own, ≤ 20 frames each`, async () => {
   await using cluster = await startCluster({ bus: 'redis', nodes: 2, env: { MAX_CONNECTIONS_PER_USER: '100000' } });
-  const own = await storm(cluster, 'own', (i) => `own-${i}`);
+  const own = await storm(cluster, 'own', 'own-{i}');
   await sleep(1_000);
   const both = [0, 1];
   const readsBefore = await metric(cluster, 'chorus_bus_request_duration_seconds_count', 'op="roomSince"', both);
-  const one = await storm(cluster, 'one', () => 'one-big-room');
+  const one = await storm(cluster, 'one', 'one-big-room');
   const reads =
     (await metric(cluster, 'chorus_bus_request_duration_seconds_count', 'op="roomSince"', both)) - readsBefore;
   record('big-room-storm', {
@@ -202,17 +189,6 @@ it(`a node SIGKILLed holding 1/3 of a ${MEMBERS}-member room: every client recov
 }, 180_000);
 
 const BATCHED = scale(1_500, 20_000);
-const JOINER = fileURLToPath(new URL('./joiner.mjs', import.meta.url));
-
-interface GeneratorReport {
-  seconds: number;
-  joined: number;
-  failed: number;
-  retried: number;
-  closes: Record<string, number>;
-  total: number;
-  types: Record<string, number>;
-}
 const IDLE = scale(2_000, 10_000);
 
 const rssOf = async (cluster: Cluster, i: number) => {
