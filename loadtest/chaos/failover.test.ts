@@ -14,7 +14,7 @@ import {
   startSentinelSet,
   type NodeProcess,
 } from '../../services/gateway/test/support/processes.js';
-import { record, scale } from './support.js';
+import { keyedSends, record, scale } from './support.js';
 
 const run = promisify(execFile);
 
@@ -44,21 +44,7 @@ const underTraffic = async (
   try {
     await Promise.all([...watchers.map((w) => w.client.ready()), sender.ready()]);
     await Promise.all([...watchers.map((w) => w.client.room(room).join()), sender.room(room).join()]);
-    const acked = new Map<number, string>();
-    const errors: string[] = [];
-    let stop = false;
-    const loop = (async () => {
-      for (let i = 0; !stop; i++) {
-        await sender
-          .room(room)
-          .send({ i }, { key: `k${i}` })
-          .then(
-            (a) => acked.set(a.seq, a.msg),
-            (e: { code: string }) => errors.push(e.code),
-          );
-        await sleep(5);
-      }
-    })();
+    const { acked, errors, stop } = keyedSends(sender, room);
     await sleep(800);
     const ackedBefore = new Map(acked);
     const downAt = Date.now();
@@ -84,8 +70,7 @@ const underTraffic = async (
     const before = acked.size;
     while (acked.size < before + 20 && Date.now() < deadline) await sleep(50);
     const resumedMs = Date.now() - downAt;
-    stop = true;
-    await loop;
+    await stop();
     // every app follows the room to its newest message: its subscription moved with the primary
     const newest = Math.max(...acked.keys());
     while (watchers.some((w) => (w.seen.at(-1)?.seq ?? 0) < newest && w.recoveries === 0) && Date.now() < deadline) {

@@ -6,7 +6,7 @@ import { connect, type ChorusClient } from '../../packages/client/src/node.js';
 import type { MessageFrame } from '../../packages/protocol/src/index.js';
 import { sleep } from '../../services/gateway/test/support/client.js';
 import { startNode, startRedis } from '../../services/gateway/test/support/processes.js';
-import { record, scale } from './support.js';
+import { keyedSends, record, scale } from './support.js';
 
 const AOF = ['--appendonly', 'yes', '--appendfsync', 'everysec'];
 
@@ -34,22 +34,7 @@ const scenario = async (signal: 'SIGTERM' | 'SIGKILL') => {
   try {
     await Promise.all([...watchers.map((w) => w.client.ready()), sender.ready()]);
     await Promise.all([...watchers.map((w) => w.client.room(room).join()), sender.room(room).join()]);
-    const acked = new Map<number, string>(); // seq → msg of every acknowledged send
-    const errors: string[] = [];
-    let stop = false;
-    const loop = (async () => {
-      for (let i = 0; !stop; i++) {
-        // fresh key each time: a failed send is not retried here, so what is acked is exactly what was applied
-        await sender
-          .room(room)
-          .send({ i }, { key: `k${i}` })
-          .then(
-            (a) => acked.set(a.seq, a.msg),
-            (e: { code: string }) => errors.push(e.code),
-          );
-        await sleep(5);
-      }
-    })();
+    const { acked, errors, stop } = keyedSends(sender, room);
     await sleep(500);
     const ackedBefore = new Map(acked);
     const downAt = Date.now();
@@ -62,8 +47,7 @@ const scenario = async (signal: 'SIGTERM' | 'SIGKILL') => {
     const recoveredInMs = Date.now() - downAt;
     const before = acked.size;
     while (acked.size < before + 20 && Date.now() < deadline) await sleep(50);
-    stop = true;
-    await loop;
+    await stop();
     await sleep(1500);
     const history = await sender.room(room).history({ limit: 200 });
     const stored = new Map(history.map((m) => [m.seq, m.msg]));

@@ -71,3 +71,38 @@ export class Partition implements AsyncDisposable {
     await new Promise((resolve) => this.server.close(resolve));
   }
 }
+
+/**
+ * Sends `{ i }` to `room` every 5 ms, each with a fresh idempotency key (a failed send is not retried here, so
+ * what is acked is exactly what was applied), until `stop()`. `acked`: seq → msg; `errors`: the codes refused.
+ */
+export const keyedSends = (
+  sender: {
+    room(name: string): { send(body: unknown, options: { key: string }): Promise<{ seq: number; msg: string }> };
+  },
+  room: string,
+) => {
+  const acked = new Map<number, string>();
+  const errors: string[] = [];
+  let stopped = false;
+  const loop = (async () => {
+    for (let i = 0; !stopped; i++) {
+      await sender
+        .room(room)
+        .send({ i }, { key: `k${i}` })
+        .then(
+          (a) => acked.set(a.seq, a.msg),
+          (e: { code: string }) => errors.push(e.code),
+        );
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  return {
+    acked,
+    errors,
+    stop: async () => {
+      stopped = true;
+      await loop;
+    },
+  };
+};

@@ -113,6 +113,22 @@ it('listens on 127.0.0.1 by default and refuses to listen elsewhere without a to
   );
 });
 
+it('takes the gateways’ Redis settings, and names what is missing or malformed', () => {
+  expect(() => loadConfig({})).toThrow(/REDIS_URL or REDIS_SENTINELS is required/);
+  expect(() => loadConfig({ REDIS_URL: 'http://x' })).toThrow(/REDIS_URL/);
+  expect(() => loadConfig({ REDIS_SENTINELS: 'no-port' })).toThrow(/REDIS_SENTINELS: must be host:port/);
+  expect(() => loadConfig({ REDIS_SENTINELS: 'a:1' })).toThrow(/REDIS_SENTINEL_NAME: is required with REDIS_SENTINELS/);
+  expect(() => loadConfig({ REDIS_CLUSTER: 'true' })).toThrow(/REDIS_URL: is required with REDIS_CLUSTER/);
+  expect(loadConfig({ REDIS_SENTINELS: 'a:1,b:2', REDIS_SENTINEL_NAME: 'm', REDIS_PREFIX: 'p' }).redis).toMatchObject({
+    sentinels: [
+      { host: 'a', port: 1 },
+      { host: 'b', port: 2 },
+    ],
+    sentinelName: 'm',
+    prefix: 'p',
+  });
+});
+
 it('forwards only the admin routes, with the caller token, and refuses bad requests clearly', async () => {
   const seen: Array<{ method: string; url: string; auth: string; body: string }> = [];
   const gateway = createServer((req, res) => {

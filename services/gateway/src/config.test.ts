@@ -40,6 +40,12 @@ describe('loadConfig', () => {
       expect(names).toEqual(expect.arrayContaining(['PORT', 'RATE_PER_SEC', 'REDIS_URL', 'AUTH_MODE']));
     }
   });
+  it('takes COMPRESSION off (the default), shared or dedicated, and names anything else', () => {
+    expect(loadConfig({}).compression).toBe('off');
+    expect(loadConfig({ COMPRESSION: 'dedicated' }).compression).toBe('dedicated');
+    expect(() => loadConfig({ COMPRESSION: 'gzip' })).toThrow(/COMPRESSION/);
+  });
+
   it('refuses bad per-user limits by name', () => {
     const bad = { USER_RATE_PER_SEC: 'many', USER_CONNECTS_PER_SEC: '0', POLICY_CLOSES_PER_MIN: '-1' };
     expect(() => loadConfig(bad)).toThrow(ConfigError);
