@@ -8,14 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { connect } from '../packages/client/src/node.js';
 import type { MessageFrame } from '../packages/protocol/src/index.js';
-import { TestClient, sleep } from '../services/gateway/test/support/client.js';
-import {
-  freePort,
-  startDashboard,
-  startNode,
-  startRedis,
-  type NodeProcess,
-} from '../services/gateway/test/support/processes.js';
+import { TestClient, sleep, freePort, startDashboard, startNode, startRedis, type NodeProcess } from '@chorus/test-kit';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

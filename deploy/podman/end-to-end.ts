@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { expect } from 'vitest';
 import { connect } from '../../packages/client/src/node.js';
 import type { ChorusClient } from '../../packages/client/src/client.js';
-import { sleep } from '../../services/gateway/test/support/client.js';
+import { sleep, until } from '@chorus/test-kit';
 
 export interface RunningDeployment {
   /** Each client's list of gateway URLs (compose: the load balancer; kube play: the pods, as a client would list them). */
@@ -23,14 +23,6 @@ export interface RunningDeployment {
 const run = promisify(execFile);
 /** podman, without blocking the clients' event loop (a stop waits out the drain). */
 export const podman = async (...args: string[]): Promise<string> => (await run('podman', args)).stdout;
-
-const until = async (what: string, ok: () => boolean | Promise<boolean>, ms: number) => {
-  const deadline = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: ${what}`);
-    await sleep(100);
-  }
-};
 
 /** The gateways the dashboard shows live. */
 const liveOnDashboard = async ({ url, token }: RunningDeployment['dashboard']) => {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { beforeAll, expect, it } from 'vitest';
 import { podman } from './end-to-end.js';
 import { makeImages, waitForHttp } from './support.js';
-import { freePort } from '../../services/gateway/test/support/processes.js';
+import { freePort } from '@chorus/test-kit';
 
 // each container file makes sure of the images (cached: seconds when nothing changed), so a podman failure
 // fails these files, not the whole run

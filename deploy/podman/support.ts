@@ -1,7 +1,7 @@
 // What the container tests share: the images made once per run, and a wait for an HTTP endpoint.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { sleep } from '../../services/gateway/test/support/client.js';
+import { sleep } from '@chorus/test-kit';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 

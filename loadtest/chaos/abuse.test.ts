@@ -4,8 +4,7 @@
 // The attack runs in its own process (abuser.mjs): sharing the probe's event loop, it would measure itself.
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { TestClient, sleep } from '../../services/gateway/test/support/client.js';
-import { startNode, startScript, type NodeProcess } from '../../services/gateway/test/support/processes.js';
+import { TestClient, sleep, startNode, startScript, type NodeProcess } from '@chorus/test-kit';
 import { percentile, record, scale } from './support.js';
 
 const SECONDS = scale(4, 30);

@@ -4,9 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { connect, type ChorusClient } from '../../packages/client/src/node.js';
 import type { MessageFrame } from '../../packages/protocol/src/index.js';
-import { startCluster, type Cluster } from '../../services/gateway/test/support/cluster.js';
-import { TestClient, sleep } from '../../services/gateway/test/support/client.js';
-import { startScript } from '../../services/gateway/test/support/processes.js';
+import { startCluster, TestClient, sleep, startScript, type Cluster } from '@chorus/test-kit';
 import { percentile, record, scale } from './support.js';
 
 const STORM = scale(2_000, 5_000);

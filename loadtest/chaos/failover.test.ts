@@ -7,13 +7,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { connect, type ChorusClient } from '../../packages/client/src/node.js';
 import type { MessageFrame } from '../../packages/protocol/src/index.js';
-import { sleep } from '../../services/gateway/test/support/client.js';
-import {
-  startNode,
-  startRedisCluster,
-  startSentinelSet,
-  type NodeProcess,
-} from '../../services/gateway/test/support/processes.js';
+import { sleep, startNode, startRedisCluster, startSentinelSet, type NodeProcess } from '@chorus/test-kit';
 import { keyedSends, record, scale } from './support.js';
 
 const run = promisify(execFile);

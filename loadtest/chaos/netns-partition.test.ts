@@ -7,20 +7,11 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { connect, type ChorusClient } from '../../packages/client/src/node.js';
 import type { MessageFrame } from '../../packages/protocol/src/index.js';
-import { TestClient, sleep } from '../../services/gateway/test/support/client.js';
-import { createNetns } from '../../services/gateway/test/support/netns.js';
-import { startNode, startRedis, startRedisCluster } from '../../services/gateway/test/support/processes.js';
+import { TestClient, sleep, createNetns, startNode, startRedis, startRedisCluster, until } from '@chorus/test-kit';
 import { record } from './support.js';
 
 const run = promisify(execFile);
 
-const waitFor = async (what: string, check: () => Promise<boolean> | boolean, timeoutMs: number) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-};
 const status = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(500) })).status;
 
 describe('network partitions in namespaces', () => {
@@ -58,19 +49,19 @@ describe('network partitions in namespaces', () => {
       await sleep(500);
       const cutAt = Date.now();
       await ns.partition(redis.port);
-      await waitFor('the cut node to turn unready', async () => (await status(`${cut.http}/readyz`)) === 503, 10_000);
+      await until('the cut node to turn unready', async () => (await status(`${cut.http}/readyz`)) === 503, 10_000);
       const unreadyAfterMs = Date.now() - cutAt;
       expect(await probe.request({ type: 'send', room, body: 'during' }, 5_000)).toMatchObject({ code: 'unavailable' });
       expect(await status(`${healthy.http}/readyz`)).toBe(200);
       await sleep(2_000);
       const healAt = Date.now();
       await ns.heal();
-      await waitFor('the cut node to be ready again', async () => (await status(`${cut.http}/readyz`)) === 200, 15_000);
+      await until('the cut node to be ready again', async () => (await status(`${cut.http}/readyz`)) === 200, 15_000);
       const readyAfterHealMs = Date.now() - healAt;
       await sleep(500);
       clearInterval(traffic);
       const latest = ((await sender.ok({ type: 'history', room, limit: 1 })).messages as MessageFrame[])[0]!.seq;
-      await waitFor(
+      await until(
         'every member to reach the latest message',
         () => apps.every((a) => (a.seen.at(-1)?.seq ?? 0) >= latest),
         15_000,
@@ -129,7 +120,7 @@ describe('network partitions in namespaces', () => {
       const cutAt = Date.now();
       await ns.isolatePort(far.port);
       // the server side: the socket is cut (1006) once silent for two heartbeats
-      await waitFor(
+      await until(
         'the far node to cut the half-open socket',
         () => far.logs.some((l) => l.includes('"msg":"disconnected"') && l.includes('traveller')),
         10_000,
@@ -137,12 +128,12 @@ describe('network partitions in namespaces', () => {
       const line = far.logs.find((l) => l.includes('"msg":"disconnected"') && l.includes('traveller'))!;
       const serverCutMs = (JSON.parse(line) as { time: number }).time - cutAt;
       // the client side: its liveness check gives up on the silent server and moves to the next url
-      await waitFor('the client to resume on the near node', () => resumedAt > 0 && client.node === 'near', 20_000);
+      await until('the client to resume on the near node', () => resumedAt > 0 && client.node === 'near', 20_000);
       const clientResumedMs = resumedAt - cutAt;
       await sleep(500);
       clearInterval(traffic);
       const latest = ((await publisher.ok({ type: 'history', room, limit: 1 })).messages as MessageFrame[])[0]!.seq;
-      await waitFor('the client to reach the latest message', () => (seen.at(-1)?.seq ?? 0) >= latest, 10_000);
+      await until('the client to reach the latest message', () => (seen.at(-1)?.seq ?? 0) >= latest, 10_000);
       expect(seen.map((m) => m.seq)).toEqual(Array.from({ length: latest }, (_, i) => i + 1));
       expect(serverCutMs).toBeLessThanOrEqual(2 * HEARTBEAT_MS + HEARTBEAT_MS / 4 + 250);
       record('netns-client-cut-from-gateway', {
@@ -229,7 +220,7 @@ describe('network partitions in namespaces', () => {
       for (const a of apps) {
         const latest = ((await sender.ok({ type: 'history', room: a.room, limit: 1 })).messages as MessageFrame[])[0]!
           .seq;
-        await waitFor(`${a.room} to catch up`, () => (a.seen.at(-1)?.seq ?? 0) >= latest, 15_000);
+        await until(`${a.room} to catch up`, () => (a.seen.at(-1)?.seq ?? 0) >= latest, 15_000);
         const seqs = a.seen.map((m) => m.seq);
         const contiguous = seqs.every((s, i) => i === 0 || s === seqs[i - 1]! + 1);
         expect(contiguous || a.told > 0, `${a.room}: ${seqs.join(',')}`).toBe(true);

@@ -3,8 +3,7 @@
 import { expect, it } from 'vitest';
 import { connect, type ChorusClient } from '../../packages/client/src/node.js';
 import type { MessageFrame } from '../../packages/protocol/src/index.js';
-import { startCluster } from '../../services/gateway/test/support/cluster.js';
-import { TestClient, sleep } from '../../services/gateway/test/support/client.js';
+import { startCluster, TestClient, sleep } from '@chorus/test-kit';
 import { percentile, record, scale } from './support.js';
 
 const CLIENTS = scale(60, 300);

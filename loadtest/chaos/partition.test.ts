@@ -1,8 +1,7 @@
 // Fault 3: one gateway partitioned from Redis (a TCP proxy the test cuts). It turns unready and refuses sends
 // with `unavailable`; nothing is half-delivered; when the link returns its members catch up with no silent gap.
 import { expect, it } from 'vitest';
-import { TestClient, sleep, type Frame } from '../../services/gateway/test/support/client.js';
-import { startNode, startRedis } from '../../services/gateway/test/support/processes.js';
+import { TestClient, sleep, startNode, startRedis, type Frame } from '@chorus/test-kit';
 import { Partition, record } from './support.js';
 
 it('a gateway cut off from Redis goes unready, refuses sends, and catches up when the link returns', async () => {

@@ -4,8 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { connect, type ChorusClient } from '../../packages/client/src/node.js';
 import type { MessageFrame } from '../../packages/protocol/src/index.js';
-import { sleep } from '../../services/gateway/test/support/client.js';
-import { startNode, startRedis } from '../../services/gateway/test/support/processes.js';
+import { sleep, startNode, startRedis } from '@chorus/test-kit';
 import { keyedSends, record, scale } from './support.js';
 
 const AOF = ['--appendonly', 'yes', '--appendfsync', 'everysec'];

@@ -3,8 +3,7 @@
 import { expect, it } from 'vitest';
 import { connect, type ChorusClient } from '../../packages/client/src/node.js';
 import type { MessageFrame } from '../../packages/protocol/src/index.js';
-import { sleep } from '../../services/gateway/test/support/client.js';
-import { freePort, startNode, startRedis, type NodeProcess } from '../../services/gateway/test/support/processes.js';
+import { sleep, freePort, startNode, startRedis, type NodeProcess } from '@chorus/test-kit';
 import { record, scale } from './support.js';
 
 const CLIENTS = scale(30, 150);

@@ -2,8 +2,7 @@
 // admin token, logs). A client cannot forge `from`, cannot touch another user's inbox, cannot hold a node's
 // sockets as one user, and cannot slow others by flooding.
 import { expect, it } from 'vitest';
-import { TestClient, sleep } from '../../services/gateway/test/support/client.js';
-import { startNode } from '../../services/gateway/test/support/processes.js';
+import { TestClient, sleep, startNode } from '@chorus/test-kit';
 import { record } from './support.js';
 
 it('from, name and the inbox belong to the connection; per-user connection limits hold', async () => {

@@ -1,8 +1,7 @@
 // Fault 4: a client that stops reading while a room is busy is closed with 1013 at the backpressure limit and
 // recovers with `since`; the other members' p99 stays within 1.5× of the same run without it.
 import { expect, it } from 'vitest';
-import { TestClient, sleep, type Frame } from '../../services/gateway/test/support/client.js';
-import { startNode } from '../../services/gateway/test/support/processes.js';
+import { TestClient, sleep, startNode, type Frame } from '@chorus/test-kit';
 import { percentile, record, scale } from './support.js';
 
 const MEMBERS = scale(20, 100);

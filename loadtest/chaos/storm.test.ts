@@ -2,7 +2,7 @@
 // All get `welcome`; no node fails; memory per connection is recorded.
 import { expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startCluster } from '../../services/gateway/test/support/cluster.js';
+import { startCluster } from '@chorus/test-kit';
 import { record, scale } from './support.js';
 
 const N = scale(2000, 10_000);

@@ -3,9 +3,7 @@ import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { connect, type ChorusClient, type StateChange } from '../src/node.js';
 import type { MessageFrame } from '@chorus/protocol';
-import { startCluster } from '../../../services/gateway/test/support/cluster.js';
-import { startNode } from '../../../services/gateway/test/support/processes.js';
-import { sleep } from '../../../services/gateway/test/support/client.js';
+import { startCluster, startNode, sleep, until } from '@chorus/test-kit';
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
@@ -16,14 +14,6 @@ const app = (client: ChorusClient, room: string) => {
   client.room(room).on('message', (m) => seen.push(m));
   client.on('state', (s) => states.push(s));
   return { client, seen, states };
-};
-
-const until = async (condition: () => boolean, timeoutMs: number, what: string) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await sleep(20);
-  }
 };
 
 describe('the SDK on a 3-node cluster', () => {
@@ -59,13 +49,13 @@ describe('the SDK on a 3-node cluster', () => {
       await Promise.all(queued);
       await sleep(300);
       clearInterval(traffic);
-      await until(() => published > 0, 1000, 'traffic');
+      await until('traffic', () => published > 0, 1000);
       const latest = (await publisher.room(room).history({ limit: 1 }))[0]!.seq;
       for (const a of apps) {
         await until(
+          `client ${a.client.user} to reach seq ${latest}`,
           () => (a.seen.at(-1)?.seq ?? 0) >= latest,
           10_000,
-          `client ${a.client.user} to reach seq ${latest}`,
         );
         expect(a.seen.map((m) => m.seq)).toEqual(range(1, latest)); // exactly once, in order
       }
@@ -100,7 +90,7 @@ describe('the SDK on a 3-node cluster', () => {
       await sleep(900);
       clearInterval(traffic);
       const latest = (await publisher.room(room).history({ limit: 1 }))[0]!.seq;
-      await until(() => (mover.seen.at(-1)?.seq ?? 0) >= latest, 10_000, 'mover caught up');
+      await until('mover caught up', () => (mover.seen.at(-1)?.seq ?? 0) >= latest, 10_000);
       expect(mover.seen.map((m) => m.seq)).toEqual(range(1, latest));
       expect(mover.states.find((s) => s.to === 'reconnecting')).toMatchObject({ code: 1012 });
       expect(mover.client.node).toBe('n1');
@@ -140,7 +130,7 @@ describe('token expiry', () => {
       await publisher.ready();
       await publisher.room('refresh').join();
       await publisher.room('refresh').send('after refresh');
-      await until(() => seen.seen.some((m) => m.body === 'after refresh'), 3_000, 'message after refresh');
+      await until('message after refresh', () => seen.seen.some((m) => m.body === 'after refresh'), 3_000);
     } finally {
       client.close();
       publisher.close();
@@ -155,14 +145,14 @@ describe('token expiry', () => {
       const seen = app(client, 'refresh');
       await client.ready();
       await client.room('refresh').join();
-      await until(() => seen.states.some((s) => s.code === 4001), 6_000, 'expiry');
-      await until(() => client.state === 'connected', 3_000, 'reconnect');
+      await until('expiry', () => seen.states.some((s) => s.code === 4001), 6_000);
+      await until('reconnect', () => client.state === 'connected', 3_000);
       expect(tokens).toEqual([]);
       const publisher = connect(node.url, { token: await sign(60) });
       await publisher.ready();
       await publisher.room('refresh').join();
       await publisher.room('refresh').send('after refresh');
-      await until(() => seen.seen.some((m) => m.body === 'after refresh'), 3_000, 'message after refresh');
+      await until('message after refresh', () => seen.seen.some((m) => m.body === 'after refresh'), 3_000);
       publisher.close();
     } finally {
       client.close();

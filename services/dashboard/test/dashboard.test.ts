@@ -1,10 +1,15 @@
 // The ops dashboard against a real 2-node cluster: the page shows each node's counts and the totals live,
 // and a killed node as gone; and against a Sentinel-managed Redis with a password.
 import { expect, it } from 'vitest';
-import { startCluster } from '../../gateway/test/support/cluster.js';
-import { TestClient } from '../../gateway/test/support/client.js';
-import { startDashboard, startNode, startSentinelSet } from '../../gateway/test/support/processes.js';
-import { ARTIFACTS, launchBrowser } from '../../gateway/test/support/browser.js';
+import {
+  startCluster,
+  TestClient,
+  startDashboard,
+  startNode,
+  startSentinelSet,
+  ARTIFACTS,
+  launchBrowser,
+} from '@chorus/test-kit';
 
 const TOKEN = 'dashboard-test-token-0123456789';
 

@@ -45,7 +45,7 @@ const check = async (
   // Banned on any node means refused on every node until the ban expires (§10.5).
   let bannedUntil: number | undefined;
   try {
-    bannedUntil = await node.bus.bannedUntil(user);
+    bannedUntil = await node.bus.bans.bannedUntil(user);
   } catch {
     return { status: 503, reason: 'cannot check bans now (bus unavailable); retry' };
   }

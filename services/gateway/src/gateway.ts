@@ -67,7 +67,7 @@ export const startGateway = async (config: Config, bus: Bus, log: Logger): Promi
   const port = await transport.listen(config.host, config.port);
   const stopSweeps = startSweeps(node);
   const announce = () =>
-    node.bus
+    node.bus.registry
       .announce(node.stats(), ANNOUNCE_TTL_MS, node.topRooms())
       .catch((err: unknown) => log.debug({ err }, 'announce failed'));
   void announce();

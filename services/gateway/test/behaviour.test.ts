@@ -1,7 +1,6 @@
 // The behaviour suite of PROTOCOL.md §1-§5, run over every bus with describe.each — never copied per driver.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type BusKind, type Cluster } from './support/cluster.js';
-import { TestClient, sleep, type Frame } from './support/client.js';
+import { startCluster, TestClient, sleep, type BusKind, type Cluster, type Frame } from '@chorus/test-kit';
 
 const buses: BusKind[] = (process.env.CHORUS_TEST_BUSES ?? 'memory,redis,redis-cluster').split(',') as BusKind[];
 

@@ -1,10 +1,7 @@
 // The test page in headless Chromium: two users on two nodes exchange room messages and a dm through the SDK.
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
-import { startCluster } from './support/cluster.js';
-import { TestClient } from './support/client.js';
-import { startDashboard } from './support/processes.js';
-import { ARTIFACTS, launchBrowser } from './support/browser.js';
+import { startCluster, TestClient, startDashboard, ARTIFACTS, launchBrowser } from '@chorus/test-kit';
 
 const openAs = async (page: Page, base: string, user: string) => {
   await page.goto(base);

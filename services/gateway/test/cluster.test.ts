@@ -1,9 +1,7 @@
 // Cluster faults and topology over real Redis: subscription refcounts, SIGKILL of a node, Redis restarts, auth.
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { startCluster } from './support/cluster.js';
-import { TestClient, sleep, type Frame } from './support/client.js';
-import { startNode, startRedis, startSentinelSet } from './support/processes.js';
+import { startCluster, TestClient, sleep, startNode, startRedis, startSentinelSet, type Frame } from '@chorus/test-kit';
 
 const seqsOf = (frames: Frame[]) => frames.map((f) => f.seq as number);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);

@@ -2,8 +2,7 @@
 // subprotocol negotiation, both kinds of client in one room, replay and history, and the bytes it saves.
 import { COMPACT_SUBPROTOCOL, SUBPROTOCOL } from '@chorus/protocol';
 import { describe, expect, it } from 'vitest';
-import { startCluster, type BusKind } from './support/cluster.js';
-import { TestClient } from './support/client.js';
+import { startCluster, TestClient, type BusKind } from '@chorus/test-kit';
 
 const compact = [COMPACT_SUBPROTOCOL, SUBPROTOCOL];
 

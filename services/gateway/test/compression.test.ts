@@ -3,8 +3,7 @@
 // loadtest/bench/compression.mjs; here, that it is negotiated only where it should be and loses nothing.
 import { COMPACT_SUBPROTOCOL, SUBPROTOCOL } from '@chorus/protocol';
 import { describe, expect, it } from 'vitest';
-import { startCluster, type BusKind } from './support/cluster.js';
-import { TestClient } from './support/client.js';
+import { startCluster, TestClient, type BusKind } from '@chorus/test-kit';
 
 // a chat-like body: words repeat, so it deflates well
 const body = { text: Array.from({ length: 200 }, (_, i) => `word${i % 20} and some more`).join(' ') };

@@ -2,8 +2,7 @@
 // and the server API, each with its bad input.
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { startCluster, type BusKind, type Cluster } from './support/cluster.js';
-import { TestClient, sleep } from './support/client.js';
+import { startCluster, TestClient, sleep, type BusKind, type Cluster } from '@chorus/test-kit';
 
 const ADMIN = 'features-admin-token-0123456789';
 const env = {

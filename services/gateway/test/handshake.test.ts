@@ -3,8 +3,7 @@ import { createServer } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { expect, it } from 'vitest';
-import { TestClient, sleep } from './support/client.js';
-import { startNode } from './support/processes.js';
+import { TestClient, sleep, startNode } from '@chorus/test-kit';
 
 /** Send an upgrade request and return the socket without waiting for any answer (`answer` collects it). */
 const upgradeRequest = (port: number, path: string): Promise<Socket & { answer: string }> =>

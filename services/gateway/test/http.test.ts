@@ -1,7 +1,6 @@
 // HTTP on each gateway (PROTOCOL.md §7): health, readiness, stats, admin publish, the test page, the drain.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNode, type NodeProcess } from './support/processes.js';
-import { TestClient } from './support/client.js';
+import { startNode, TestClient, type NodeProcess } from '@chorus/test-kit';
 
 const ADMIN = 'admin-token-for-tests';
 

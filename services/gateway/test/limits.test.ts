@@ -1,8 +1,7 @@
 // Bad input and limits (PROTOCOL.md §6): every error code and close code one node can be provoked into.
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNode, type NodeProcess } from './support/processes.js';
-import { TestClient, sleep } from './support/client.js';
+import { startNode, TestClient, sleep, type NodeProcess } from '@chorus/test-kit';
 
 describe('bad input on one node', () => {
   let node: NodeProcess;

@@ -3,8 +3,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { freePort, isFree } from './support/processes.js';
-import { TestClient } from './support/client.js';
+import { freePort, isFree, TestClient } from '@chorus/test-kit';
 
 it('pnpm cluster starts a working 2-node cluster with its dashboard and stops it cleanly', async () => {
   // The nodes take consecutive ports: find a base whose next port is free too.

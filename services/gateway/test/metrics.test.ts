@@ -1,9 +1,7 @@
 // /metrics moves with real traffic, and logs never carry tokens or message bodies.
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { startCluster } from './support/cluster.js';
-import { TestClient } from './support/client.js';
-import { startNode } from './support/processes.js';
+import { startCluster, TestClient, startNode } from '@chorus/test-kit';
 
 /** Prometheus text → a sample lookup: value('chorus_errors_total{code="not_member"}'). */
 const scrape = async (http: string) => {

@@ -1,7 +1,6 @@
 // Presence that scales (PROTOCOL.md §10.1, §10.2): namespaces, the four modes, the valves, paging, occupancy.
 import { describe, expect, it } from 'vitest';
-import { startCluster, type BusKind } from './support/cluster.js';
-import { TestClient, sleep, type Frame } from './support/client.js';
+import { startCluster, TestClient, sleep, type BusKind, type Frame } from '@chorus/test-kit';
 
 const WINDOW_MS = 150;
 const env = {

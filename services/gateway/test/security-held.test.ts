@@ -3,9 +3,7 @@ import { createServer } from 'node:http';
 import { SignJWT, exportJWK, exportSPKI, generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { CLIENT_FRAME_TYPES } from '@chorus/protocol';
-import { TestClient, sleep } from './support/client.js';
-import { launchBrowser } from './support/browser.js';
-import { startNode } from './support/processes.js';
+import { TestClient, sleep, launchBrowser, startNode } from '@chorus/test-kit';
 
 const secret = 'held-test-secret-long-enough-for-hs256';
 const status = (url: string, options: Parameters<typeof TestClient.connect>[1]) =>

@@ -2,9 +2,7 @@
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { startCluster } from './support/cluster.js';
-import { TestClient, sleep } from './support/client.js';
-import { startNode, startRedis } from './support/processes.js';
+import { startCluster, TestClient, sleep, startNode, startRedis } from '@chorus/test-kit';
 
 const secret = 'security-test-secret-long-enough-for-hs256';
 const now = () => Math.floor(Date.now() / 1000);

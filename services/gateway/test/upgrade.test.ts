@@ -2,8 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNode, type NodeProcess } from './support/processes.js';
-import { TestClient } from './support/client.js';
+import { startNode, TestClient, type NodeProcess } from '@chorus/test-kit';
 
 const reject = async (url: string, options: Parameters<typeof TestClient.connect>[1]) => {
   try {

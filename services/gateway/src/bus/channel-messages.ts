@@ -1,11 +1,28 @@
-// The message kinds on the bus's pub/sub channels, as the Redis driver decodes them for its node. One letter
-// says the kind; fields are `|`-separated and the frame, always last, is passed on untouched (no JSON work).
+// The message kinds on the bus's pub/sub channels, one encoding for both drivers (the Lua scripts write the
+// same strings). One letter says the kind; fields are `|`-separated and the frame, always last, is passed on
+// untouched (no JSON work).
 //   room channel:  m|seq|epoch|frame   e|origin|users|version|frame   p|origins|diff   o|users|connections|version
 //                  s|origin|frame (a room signal)
 //   user channel:  d|seq|frame (a dm)   s|-|frame (a signal)   k|code|kick id|reason   q| (a probe, ignored)
 import type { BusListener } from './bus.js';
 import type { PresenceDiff } from './presence.js';
 
+/** Encoders, for what a driver publishes from JavaScript (the Lua scripts build the same strings). */
+export const encode = {
+  roomMessage: (seq: number, epoch: string, frame: string) => `m|${seq}|${epoch}|${frame}`,
+  roomEvent: (origin: string, { users, version }: { users: number; version: number }, frame: string) =>
+    `e|${origin}|${users}|${version}|${frame}`,
+  presenceDiff: (origins: readonly string[], diff: PresenceDiff) => `p|${origins.join(',')}|${JSON.stringify(diff)}`,
+  occupancy: (users: number, connections: number, version: number) => `o|${users}|${connections}|${version}`,
+  roomSignal: (origin: string, frame: string) => `s|${origin}|${frame}`,
+  userMessage: (seq: number, frame: string) => `d|${seq}|${frame}`,
+  userSignal: (frame: string) => `s|-|${frame}`,
+  kick: (code: number, id: string, reason: string) => `k|${code}|${id}|${reason}`,
+  /** Acted on by nobody: its receiver count is the answer (how many nodes hold the user). */
+  probe: () => 'q|',
+};
+
+/** Calls `listener` with one message from the channel of room (`r`) or user (`u`) `name`. */
 export const deliverChannelMessage = (
   kind: string,
   name: string,

@@ -1,8 +1,8 @@
-// Picks the bus from config: Redis when REDIS_URL is set, otherwise the embedded in-memory bus.
+// Picks the bus from config: Redis when REDIS_URL is set, otherwise a hub in process memory with this node.
 import type { Logger } from 'pino';
 import type { Bus } from './bus.js';
-import { MemoryBus } from './bus.memory.js';
-import { RedisBus } from './bus.redis.js';
+import { MemoryHub } from './memory/hub.js';
+import { RedisBus } from './redis/bus.js';
 import type { Config } from '../config.js';
 import type { PresencePolicy } from './presence.js';
 
@@ -23,7 +23,7 @@ export const createBus = (config: Config, log: Logger): Bus => {
         },
         log,
       )
-    : new MemoryBus({ history, inbox: config.inbox });
+    : new MemoryHub({ history, inbox: config.inbox }).attach(config.nodeId);
 };
 
 /** How a room announces presence changes, from its namespace; undefined for rooms that keep no presence. */

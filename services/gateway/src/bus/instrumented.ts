@@ -2,28 +2,31 @@
 import type { Histogram } from 'prom-client';
 import type { Bus } from './bus.js';
 
-const TIMED = [
-  'publishRoom',
-  'roomSince',
-  'roomHistory',
-  'sendDm',
-  'inbox',
-  'confirm',
-  'subscribeRoom',
-  'subscribeUser',
-  'announce',
-] as const satisfies ReadonlyArray<keyof Bus>;
+/** The requests timed, per concern: the op label is the method's name. */
+const TIMED = {
+  messages: ['publishRoom', 'roomSince', 'roomHistory', 'sendDm', 'inbox', 'confirm'],
+  broker: ['subscribeRoom', 'subscribeUser'],
+  registry: ['announce'],
+} as const satisfies { [C in keyof Bus]?: ReadonlyArray<keyof Bus[C]> };
 
 /**
- * The same bus, with each timed request observed in the histogram: a wrapper (the driver itself is untouched),
+ * The same bus, with each timed request observed in the histogram: a wrapper (the drivers are untouched),
  * whose timed methods are made once, not per call.
  */
 export const timedBus = (bus: Bus, roundTrip: Histogram<'op'>): Bus => {
-  const timed = new Map<PropertyKey, (...args: unknown[]) => Promise<unknown>>();
-  for (const op of TIMED) {
-    const original = (bus[op] as (...args: unknown[]) => Promise<unknown>).bind(bus);
+  const concerns = new Map<PropertyKey, object>();
+  for (const [concern, ops] of Object.entries(TIMED) as Array<[keyof typeof TIMED, readonly string[]]>) {
+    concerns.set(concern, timed(bus[concern], ops, roundTrip));
+  }
+  return new Proxy(bus, { get: (target, prop) => concerns.get(prop) ?? Reflect.get(target, prop, target) });
+};
+
+const timed = <T extends object>(target: T, ops: readonly string[], roundTrip: Histogram<'op'>): T => {
+  const methods = new Map<PropertyKey, (...args: unknown[]) => Promise<unknown>>();
+  for (const op of ops) {
+    const original = (Reflect.get(target, op) as (...args: unknown[]) => Promise<unknown>).bind(target);
     const timer = roundTrip.labels(op);
-    timed.set(op, async (...args) => {
+    methods.set(op, async (...args) => {
       const end = timer.startTimer();
       try {
         return await original(...args);
@@ -32,5 +35,5 @@ export const timedBus = (bus: Bus, roundTrip: Histogram<'op'>): Bus => {
       }
     });
   }
-  return new Proxy(bus, { get: (target, prop) => timed.get(prop) ?? Reflect.get(target, prop, target) });
+  return new Proxy(target, { get: (t, prop) => methods.get(prop) ?? Reflect.get(t, prop, t) });
 };

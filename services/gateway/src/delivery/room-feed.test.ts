@@ -28,23 +28,24 @@ class World {
 
   readonly host: FeedHost = {
     bus: {
-      subscribeRoom: async () => undefined,
-      unsubscribeRoom: async () => undefined,
-      roomSince: (_room: string, since: number | undefined, epoch?: string) =>
-        new Promise<RoomRead>((resolve) => {
-          const release = () => {
-            const readable = since !== undefined && (epoch === undefined || epoch === this.epoch);
-            const messages = readable
-              ? this.log.filter((s) => s > since).map((s) => ({ seq: s, frame: frame(s) }))
-              : [];
-            const complete =
-              since === undefined ||
-              (readable && since <= this.seq && (since === this.seq || messages[0]?.seq === since + 1));
-            resolve({ epoch: this.epoch, seq: this.seq, messages, complete });
-          };
-          if (this.autoRelease) release();
-          else this.reads.push({ since, epoch, release });
-        }),
+      broker: { subscribeRoom: async () => undefined, unsubscribeRoom: async () => undefined },
+      messages: {
+        roomSince: (_room: string, since: number | undefined, epoch?: string) =>
+          new Promise<RoomRead>((resolve) => {
+            const release = () => {
+              const readable = since !== undefined && (epoch === undefined || epoch === this.epoch);
+              const messages = readable
+                ? this.log.filter((s) => s > since).map((s) => ({ seq: s, frame: frame(s) }))
+                : [];
+              const complete =
+                since === undefined ||
+                (readable && since <= this.seq && (since === this.seq || messages[0]?.seq === since + 1));
+              resolve({ epoch: this.epoch, seq: this.seq, messages, complete });
+            };
+            if (this.autoRelease) release();
+            else this.reads.push({ since, epoch, release });
+          }),
+      },
     } as unknown as Bus,
     presenceWindowMs: 50,
     presenceEachMax: 3,

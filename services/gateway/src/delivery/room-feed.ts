@@ -75,7 +75,7 @@ export class RoomFeed {
   private held: Array<{ seq: number; epoch: string; frame: string }> | undefined;
   private subscription: Promise<void> | undefined;
   /** Reads for joins, shared by the joins that wait together. */
-  readonly reads = new SharedReads((since, epoch) => this.host.bus.roomSince(this.room, since, epoch));
+  readonly reads = new SharedReads((since, epoch) => this.host.bus.messages.roomSince(this.room, since, epoch));
   private users = 0;
   private usersVersion = 0;
   /**
@@ -223,7 +223,7 @@ export class RoomFeed {
     const from = this.lastSeq!;
     let read: RoomRead;
     try {
-      read = await this.host.bus.roomSince(this.room, from);
+      read = await this.host.bus.messages.roomSince(this.room, from);
     } catch {
       return this.restart('bus interruption');
     }
@@ -376,7 +376,7 @@ export class RoomFeed {
   }
 
   private subscribe(): Promise<void> {
-    this.subscription ??= this.host.bus.subscribeRoom(this.room).catch((err: unknown) => {
+    this.subscription ??= this.host.bus.broker.subscribeRoom(this.room).catch((err: unknown) => {
       this.subscription = undefined;
       throw err;
     });
@@ -387,6 +387,6 @@ export class RoomFeed {
   async unsubscribe(): Promise<void> {
     if (!this.subscription) return;
     this.subscription = undefined;
-    await this.host.bus.unsubscribeRoom(this.room);
+    await this.host.bus.broker.unsubscribeRoom(this.room);
   }
 }

@@ -49,12 +49,12 @@ export class UserFeed {
     const opener: Opener = { conn, buffer: [] };
     (this.openers ??= new Set()).add(opener);
     try {
-      this.subscription ??= this.bus.subscribeUser(this.user).catch((err: unknown) => {
+      this.subscription ??= this.bus.broker.subscribeUser(this.user).catch((err: unknown) => {
         this.subscription = undefined;
         throw err;
       });
       await this.subscription;
-      const inbox = await this.bus.inbox(this.user);
+      const inbox = await this.bus.messages.inbox(this.user);
       let last = 0;
       for (const dm of inbox) {
         conn.send(dm.frame);
@@ -71,7 +71,7 @@ export class UserFeed {
 
   /** After a bus interruption: dms published meanwhile never came through pub/sub; read them from the inbox. */
   async resync(): Promise<void> {
-    const missed = (await this.bus.inbox(this.user)).filter((dm) => dm.seq > this.lastSeq);
+    const missed = (await this.bus.messages.inbox(this.user)).filter((dm) => dm.seq > this.lastSeq);
     for (const dm of missed) this.onMessage(dm.seq, dm.frame);
   }
 
@@ -84,6 +84,6 @@ export class UserFeed {
   async unsubscribe(): Promise<void> {
     if (!this.subscription) return;
     this.subscription = undefined;
-    await this.bus.unsubscribeUser(this.user);
+    await this.bus.broker.unsubscribeUser(this.user);
   }
 }

@@ -13,7 +13,7 @@ export const startDm = (s: Session, frame: DmFrame, bodyJson: string): Promise<o
   const msg = nanoid();
   const ts = Date.now();
   const tail = out.dmTail(msg, s.user, s.name, frame.to, bodyJson, ts);
-  return s.node.bus.sendDm({ from: s.user, to: frame.to, key: frame.key, msg, ts, tail }).then((o) => o.reply);
+  return s.node.bus.messages.sendDm({ from: s.user, to: frame.to, key: frame.key, msg, ts, tail }).then((o) => o.reply);
 };
 
 export const dm = async (s: Session, frame: DmFrame, bodyJson: string): Promise<void> => {
@@ -22,6 +22,6 @@ export const dm = async (s: Session, frame: DmFrame, bodyJson: string): Promise<
 
 /** Confirms the sender's own inbox only: the user comes from the connection, never the frame. */
 export const received = async (s: Session, frame: ReceivedFrame): Promise<void> => {
-  const upTo = await s.node.bus.confirm(s.user, frame.upTo);
+  const upTo = await s.node.bus.messages.confirm(s.user, frame.upTo);
   s.ack(frame.id, { upTo });
 };

@@ -66,7 +66,7 @@ export const startSend = (s: Session, frame: SendFrame, bodyJson: string): Promi
   const msg = nanoid();
   const ts = Date.now();
   const tail = out.messageTail(room, msg, s.user, s.name, bodyJson, ts);
-  return s.node.bus.publishRoom({ room, user: s.user, key: frame.key, msg, ts, tail }).then((o) => o.reply);
+  return s.node.bus.messages.publishRoom({ room, user: s.user, key: frame.key, msg, ts, tail }).then((o) => o.reply);
 };
 
 export const send = async (s: Session, frame: SendFrame, bodyJson: string): Promise<void> => {
@@ -75,7 +75,7 @@ export const send = async (s: Session, frame: SendFrame, bodyJson: string): Prom
 
 export const history = async (s: Session, frame: HistoryFrame): Promise<void> => {
   authorize(s, frame.room);
-  const page = await s.node.bus.roomHistory(frame.room, frame.before, frame.limit ?? HISTORY_LIMIT_DEFAULT);
+  const page = await s.node.bus.messages.roomHistory(frame.room, frame.before, frame.limit ?? HISTORY_LIMIT_DEFAULT);
   s.charge(readCost(page.messages.reduce((bytes, m) => bytes + m.frame.length, 0)));
   s.send(
     out.history(

@@ -106,7 +106,7 @@ const publish: Handler = async (node, ex) => {
   const msg = nanoid();
   const ts = Date.now();
   const tail = out.messageTail(room, msg, sender, sender, bodyJsonOf(node, body), ts);
-  const { reply } = await node.bus.publishRoom({ room, user: sender, key, msg, ts, tail });
+  const { reply } = await node.bus.messages.publishRoom({ room, user: sender, key, msg, ts, tail });
   return { seq: (reply as { seq: number }).seq, msg: reply.msg };
 };
 
@@ -116,7 +116,7 @@ const dm: Handler = async (node, ex) => {
   const msg = nanoid();
   const ts = Date.now();
   const tail = out.dmTail(msg, sender, sender, to, bodyJsonOf(node, body), ts);
-  const { reply } = await node.bus.sendDm({ from: sender, to, key, msg, ts, tail });
+  const { reply } = await node.bus.messages.sendDm({ from: sender, to, key, msg, ts, tail });
   return { msg: reply.msg, online: (reply as { online: boolean }).online };
 };
 
@@ -126,40 +126,44 @@ const signal: Handler = async (node, ex) => {
   const ts = Date.now();
   if (request.to !== undefined) {
     return {
-      online: await node.bus.signalUser(request.to, out.signal('server', 'server', { to: request.to }, bodyJson, ts)),
+      online: await node.bus.broker.signalUser(
+        request.to,
+        out.signal('server', 'server', { to: request.to }, bodyJson, ts),
+      ),
     };
   }
   const room = request.room!;
   if (!node.config.namespaces.of(room).signals) {
     throw new ApiError(400, 'forbidden', `signals are off in the namespace of room ${room}`);
   }
-  await node.bus.signalRoom(room, '-', out.signal('server', 'server', { room }, bodyJson, ts));
+  await node.bus.broker.signalRoom(room, '-', out.signal('server', 'server', { room }, bodyJson, ts));
   return { room };
 };
 
 const disconnect: Handler = async (node, ex) => {
   const { user, reason } = await readJson(node, ex, api.disconnectRequest);
-  return { closed: await node.bus.kick(user, CLOSE.disconnected, reason ?? 'disconnected by the server') };
+  return { closed: await node.bus.broker.kick(user, CLOSE.disconnected, reason ?? 'disconnected by the server') };
 };
 
 const ban: Handler = async (node, ex) => {
   const { user, seconds, reason } = await readJson(node, ex, api.banRequest);
   const until = Date.now() + seconds * 1000;
-  await node.bus.ban(user, until);
-  return { closed: await node.bus.kick(user, CLOSE.banned, reason ?? 'banned'), until };
+  await node.bus.bans.ban(user, until);
+  return { closed: await node.bus.broker.kick(user, CLOSE.banned, reason ?? 'banned'), until };
 };
 
 const unban: Handler = async (node, _ex, path) => {
   const user = roomParam(path[2]); // user ids share the room-name grammar
-  if ((await node.bus.bannedUntil(user)) === undefined) throw new ApiError(404, 'not_found', `${user} is not banned`);
-  await node.bus.ban(user, 0);
+  if ((await node.bus.bans.bannedUntil(user)) === undefined)
+    throw new ApiError(404, 'not_found', `${user} is not banned`);
+  await node.bus.bans.ban(user, 0);
   return { user, banned: false };
 };
 
 /** Whether a user is connected (on how many nodes) and banned: the admin view's user lookup. */
 const userInfo: Handler = async (node, _ex, path) => {
   const user = roomParam(path[2]);
-  const [nodes, bannedUntil] = await Promise.all([node.bus.userNodes(user), node.bus.bannedUntil(user)]);
+  const [nodes, bannedUntil] = await Promise.all([node.bus.broker.userNodes(user), node.bus.bans.bannedUntil(user)]);
   return { user, online: nodes > 0, nodes, bannedUntil: bannedUntil ?? null };
 };
 
@@ -180,7 +184,7 @@ const roomRead: Handler = async (node, ex, path) => {
       return node.bus.presence.occupancy(room);
     case 'history': {
       const { before, limit } = query(ex, api.historyQuery);
-      const page = await node.bus.roomHistory(room, before, limit ?? HISTORY_LIMIT_DEFAULT);
+      const page = await node.bus.messages.roomHistory(room, before, limit ?? HISTORY_LIMIT_DEFAULT);
       return JSON.parse(
         out.history(
           undefined,
@@ -198,7 +202,7 @@ const roomRead: Handler = async (node, ex, path) => {
 /** The rooms with the most connections across the cluster (from the nodes' heartbeats), with exact counts. */
 const rooms: Handler = async (node, ex) => {
   const { limit = 50 } = query(ex, api.roomsQuery);
-  const biggest = await node.bus.topRooms(limit);
+  const biggest = await node.bus.registry.topRooms(limit);
   const counted = await Promise.all(
     biggest.map(async ({ room, connections }) =>
       node.config.namespaces.of(room).presence === 'off'

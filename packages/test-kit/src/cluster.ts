@@ -1,5 +1,6 @@
 // One harness for every bus: a memory node, or N gateway processes sharing one redis-server or a Redis Cluster.
-import { startNode, startRedis, startRedisCluster, type NodeProcess, type RedisProcess } from './processes.js';
+import { startRedis, startRedisCluster, type RedisProcess } from './redis.js';
+import { startNode, type NodeProcess } from './services.js';
 
 export type BusKind = 'memory' | 'redis' | 'redis-cluster';
 

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 
-export const ARTIFACTS = new URL('../../../../test-artifacts/', import.meta.url).pathname;
+export const ARTIFACTS = new URL('../../../test-artifacts/', import.meta.url).pathname;
 
 export const launchBrowser = async (): Promise<Browser & AsyncDisposable> => {
   mkdirSync(ARTIFACTS, { recursive: true });

@@ -1,6 +1,7 @@
-// Presence in process memory: the same rules and events as presence-apply.lua, for the one-node bus.
-import * as out from '../outbound.js';
-import type { PresenceEvents } from './bus.js';
+// Presence in process memory: the same rules and events as presence-apply.lua, shared by every node of a hub.
+import * as out from '../../outbound.js';
+import { encode } from '../channel-messages.js';
+import type { Channels } from './channels.js';
 import type {
   Applied,
   Member,
@@ -10,7 +11,7 @@ import type {
   PresencePage,
   PresencePolicy,
   PresenceStore,
-} from './presence.js';
+} from '../presence.js';
 
 interface RoomPresence {
   members: Map<string, Member>;
@@ -21,7 +22,7 @@ export class MemoryPresence implements PresenceStore {
   private readonly rooms = new Map<string, RoomPresence>();
   private version = 0;
 
-  constructor(private readonly events: () => PresenceEvents | undefined) {}
+  constructor(private readonly channels: Channels) {}
 
   async apply(room: string, changes: readonly PresenceChange[], policy: PresencePolicy): Promise<Applied> {
     const version = ++this.version;
@@ -36,7 +37,7 @@ export class MemoryPresence implements PresenceStore {
     const announce = (user: string, name: string | undefined, origin: string) => {
       if (perUser()) {
         const frame = name === undefined ? out.userLeft(room, user) : out.userJoined(room, user, name);
-        this.events()?.roomEvent(room, origin, frame, { users: state.users.size, version });
+        this.channels.publish('r', room, encode.roomEvent(origin, { users: state.users.size, version }, frame));
       } else if (diffed()) {
         const entry = net.get(user) ?? {};
         if (name !== undefined) {
@@ -75,8 +76,9 @@ export class MemoryPresence implements PresenceStore {
       if (entry.joined !== undefined) diff.joined.push({ user, name: entry.joined });
       else if (entry.left) diff.left.push(user);
     }
-    if (diff.joined.length + diff.left.length > 0) this.events()?.presenceDiff(room, [...origins], diff);
-    if (counted) this.events()?.occupancy(room, { users: state.users.size, connections: state.members.size }, version);
+    if (diff.joined.length + diff.left.length > 0)
+      this.channels.publish('r', room, encode.presenceDiff([...origins], diff));
+    if (counted) this.channels.publish('r', room, encode.occupancy(state.users.size, state.members.size, version));
     if (state.members.size === 0) this.rooms.delete(room);
     return { changed: results, users: state.users.size, version };
   }

@@ -1,13 +1,13 @@
 // The node registry in Redis: each node's heartbeat (lease, stats, biggest rooms), the list of live nodes, and
 // the reaper that clears the presence of a node whose lease expired.
 import type { Logger } from 'pino';
-import { biggestRooms, type NodeAnnouncement, type RoomCount } from './bus.js';
+import { biggestRooms, type NodeAnnouncement, type Registry, type RoomCount } from '../registry.js';
 import { nodeKeys } from '@chorus/redis';
-import type { PresencePolicy } from './presence.js';
-import { REAPER_LOCK_MS, type RedisPresence } from './presence.redis.js';
-import { busError, type Client } from './redis-commands.js';
+import type { PresencePolicy } from '../presence.js';
+import { REAPER_LOCK_MS, type RedisPresence } from './presence.js';
+import { busError, type Client } from './commands.js';
 
-export class RedisRegistry {
+export class RedisRegistry implements Registry {
   private readonly keys;
 
   constructor(

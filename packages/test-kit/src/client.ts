@@ -151,5 +151,3 @@ export class TestClient implements AsyncDisposable {
     }
   }
 }
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -17,7 +17,7 @@ export type ScriptName = (typeof SCRIPTS)[number];
 export type Client = Redis | Cluster;
 export type Scripted = Client & Record<ScriptName, (...args: Array<string | number>) => Promise<unknown>>;
 
-const scriptsDir = new URL('../../src/bus/scripts/', import.meta.url);
+const scriptsDir = new URL('../../../src/bus/redis/scripts/', import.meta.url);
 
 /** A script's source with each `--#include <name>` line replaced by scripts/lib/<name>.lua (written once). */
 export const scriptSource = (name: ScriptName): string =>

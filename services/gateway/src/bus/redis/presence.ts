@@ -3,8 +3,8 @@
 import type { Logger } from 'pino';
 import { nodeKeys } from '@chorus/redis';
 import { roomKeys } from './keys.js';
-import { busError, type Scripted } from './redis-commands.js';
-import type { Applied, Occupancy, PresenceChange, PresencePage, PresencePolicy, PresenceStore } from './presence.js';
+import { busError, type Scripted } from './commands.js';
+import type { Applied, Occupancy, PresenceChange, PresencePage, PresencePolicy, PresenceStore } from '../presence.js';
 
 export interface RedisPresenceOptions {
   prefix: string;
