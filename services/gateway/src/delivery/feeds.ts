@@ -18,6 +18,8 @@ export interface FeedsOptions {
   namespaces: Namespaces;
   presence: { batchMs: number; eachMax: number };
   log: Logger;
+  /** How long a recovering join waits for others to share its read (undefined: the default). */
+  gatherMs?: number;
 }
 
 export class Feeds implements BusListener, FeedHost {
@@ -30,6 +32,7 @@ export class Feeds implements BusListener, FeedHost {
   readonly subscribers: (topic: string) => number;
   readonly presenceWindowMs: number;
   readonly presenceEachMax: number;
+  readonly gatherMs: number | undefined;
   private readonly log: Logger;
 
   constructor(private readonly options: FeedsOptions) {
@@ -38,6 +41,7 @@ export class Feeds implements BusListener, FeedHost {
     this.subscribers = options.subscribers;
     this.presenceWindowMs = options.presence.batchMs;
     this.presenceEachMax = options.presence.eachMax;
+    this.gatherMs = options.gatherMs;
     this.log = options.log;
   }
 

@@ -20,6 +20,8 @@ export interface FeedHost {
   readonly presenceWindowMs: number;
   /** PRESENCE_EACH_MAX: past it an `each` room's members get counts, not per-user events. */
   readonly presenceEachMax: number;
+  /** How long a recovering join waits for others to share its read (shared-reads.ts; undefined: the default). */
+  readonly gatherMs?: number;
   publish(topic: string, frame: string): number;
   /** How many sockets subscribe to `topic` on this node. */
   subscribers(topic: string): number;
@@ -75,7 +77,7 @@ export class RoomFeed {
   private held: Array<{ seq: number; epoch: string; frame: string }> | undefined;
   private subscription: Promise<void> | undefined;
   /** Reads for joins, shared by the joins that wait together. */
-  readonly reads = new SharedReads((since, epoch) => this.host.bus.messages.roomSince(this.room, since, epoch));
+  readonly reads: SharedReads;
   private users = 0;
   private usersVersion = 0;
   /**
@@ -95,6 +97,7 @@ export class RoomFeed {
   ) {
     this.topic = roomTopic(room);
     this.compactTopic = compactRoomTopic(room);
+    this.reads = new SharedReads((since, epoch) => host.bus.messages.roomSince(room, since, epoch), host.gatherMs);
   }
 
   private topicOf(conn: Connection): string {
@@ -239,17 +242,22 @@ export class RoomFeed {
 
   /**
    * The node can no longer promise its members a gap-free sequence: close them with 1013 so they
-   * rejoin with `since` (PROTOCOL.md §3), and start again from the next read.
+   * rejoin with `since` (PROTOCOL.md §3), and start again from the next read. `keep` is a joiner whose own
+   * read found the room's new position: it goes on joining there, with nothing of the old sequence buffered.
    */
-  private restart(reason: string): void {
+  private restart(reason: string, keep?: Joiner): void {
     this.lastSeq = undefined;
     this.epoch = undefined;
     this.held = undefined;
     this.early = [];
     const members = [...this.members];
-    const joiners = [...this.joiners];
+    const joiners = [...this.joiners].filter((j) => j !== keep);
     this.members.clear();
     this.joiners.clear();
+    if (keep) {
+      keep.buffer = [];
+      this.joiners.add(keep);
+    }
     this.joinVersions = undefined;
     for (const m of members) m.close(CLOSE.tryAgainLater, reason);
     for (const j of joiners) {
@@ -283,7 +291,7 @@ export class RoomFeed {
       const [read, presence] = await Promise.all([this.reads.read(request.since, request.epoch), alongside]);
       // From here the joiner hears the per-user events that came after its own presence write.
       joiner.presenceVersion = presence?.version ?? 0;
-      this.adopt(read);
+      this.adopt(read, joiner);
       await this.caughtUpTo(joiner, read.seq);
       if (member.conn.closed || !this.joiners.has(joiner)) throw new ProtocolError('unavailable', 'connection closed');
       return this.finishJoin(joiner, request, read, sendAck);
@@ -337,9 +345,9 @@ export class RoomFeed {
   }
 
   /** The first read on this node tells where the room is; early frames after it are delivered. */
-  private adopt(read: RoomRead): void {
+  private adopt(read: RoomRead, joiner: Joiner): void {
     if (this.lastSeq !== undefined && this.epoch === read.epoch) return;
-    if (this.lastSeq !== undefined) this.restart('room sequence started over');
+    if (this.lastSeq !== undefined) this.restart('room sequence started over', joiner);
     this.lastSeq = read.seq;
     this.epoch = read.epoch;
     const early = this.early;

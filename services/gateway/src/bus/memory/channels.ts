@@ -22,6 +22,8 @@ export class Link {
   held: ChannelMessage[] | undefined;
   /** How many of the next messages are lost on the way. */
   dropping = 0;
+  /** While set, replies from the message log wait here (a slow Redis): each runs when released. */
+  stalled: Array<() => void> | undefined;
 
   constructor(
     readonly node: string,

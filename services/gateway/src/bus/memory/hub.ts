@@ -5,7 +5,7 @@ import type { Bus, BusListener } from '../bus.js';
 import type { InboxRetention, Retention } from '../message-log.js';
 import { MemoryBans } from './bans.js';
 import { MemoryBroker } from './broker.js';
-import { Channels, type ChannelMessage } from './channels.js';
+import { Channels, type ChannelMessage, type Link } from './channels.js';
 import { MemoryMessageLog } from './message-log.js';
 import { MemoryPresence } from './presence.js';
 import { MemoryRegistry } from './registry.js';
@@ -86,6 +86,21 @@ export class MemoryHub {
     for (const m of arrange(held)) link.deliver(m);
   }
 
+  /**
+   * Replies of the message log to the node are late: each call is applied at once, its reply arrives at
+   * `resume` (a slow link, a read overtaken by live messages).
+   */
+  stall(node: string): void {
+    this.channels.of(node).stalled ??= [];
+  }
+
+  resume(node: string): void {
+    const link = this.channels.of(node);
+    const waiting = link.stalled ?? [];
+    link.stalled = undefined;
+    for (const reply of waiting) reply();
+  }
+
   /** The next `count` messages to the node are lost on the way (pub/sub does not retry). */
   drop(node: string, count: number): void {
     this.channels.of(node).dropping += count;
@@ -100,7 +115,7 @@ export class MemoryBus implements Bus {
   readonly presence: MemoryPresence;
   readonly registry: MemoryRegistry;
   readonly bans: MemoryBans;
-  private readonly link;
+  private readonly link: Link;
 
   constructor(
     private readonly hub: MemoryHub,
@@ -108,12 +123,11 @@ export class MemoryBus implements Bus {
     readonly node: string,
   ) {
     this.link = channels.link(node);
-    const isCut = () => this.link.cut;
-    this.broker = behindLink(new MemoryBroker(channels, this.link), isCut);
-    this.messages = behindLink(hub.messages, isCut);
-    this.presence = behindLink(hub.presence, isCut);
-    this.registry = behindLink(hub.registry, isCut);
-    this.bans = behindLink(hub.bans, isCut);
+    this.broker = behindLink(new MemoryBroker(channels, this.link), this.link);
+    this.messages = behindLink(hub.messages, this.link, true);
+    this.presence = behindLink(hub.presence, this.link);
+    this.registry = behindLink(hub.registry, this.link);
+    this.bans = behindLink(hub.bans, this.link);
   }
 
   get connected(): boolean {
@@ -132,22 +146,28 @@ export class MemoryBus implements Bus {
 
 /**
  * The store as one node reaches it: each call fails as `unavailable` while the node is cut from the hub, as
- * a Redis call does without a link. Wrappers are made once, not per call.
+ * a Redis call does without a link; a stalled link holds the message log's replies. Wrappers are made once.
  */
-const behindLink = <T extends object>(store: T, isCut: () => boolean): T => {
+const behindLink = <T extends object>(store: T, link: Link, stallable = false): T => {
   const wrapped = new Map<PropertyKey, unknown>();
+  const call = (method: (...args: unknown[]) => unknown, target: T, args: unknown[]) => {
+    if (link.cut) return Promise.reject(new ProtocolError('unavailable', 'bus unavailable'));
+    const result = method.apply(target, args);
+    const stalled = stallable ? link.stalled : undefined;
+    if (!stalled) return result;
+    return new Promise((resolve) => stalled.push(() => resolve(result)));
+  };
   return new Proxy(store, {
     get(target, prop) {
       const value: unknown = Reflect.get(target, prop, target);
       if (typeof value !== 'function') return value;
-      let call = wrapped.get(prop);
-      if (!call) {
+      let wrapper = wrapped.get(prop);
+      if (!wrapper) {
         const method = value as (...args: unknown[]) => unknown;
-        call = (...args: unknown[]) =>
-          isCut() ? Promise.reject(new ProtocolError('unavailable', 'bus unavailable')) : method.apply(target, args);
-        wrapped.set(prop, call);
+        wrapper = (...args: unknown[]) => call(method, target, args);
+        wrapped.set(prop, wrapper);
       }
-      return call;
+      return wrapper;
     },
   });
 };
