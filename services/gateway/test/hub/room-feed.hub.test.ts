@@ -282,4 +282,38 @@ describe('room feeds on a hub', () => {
       epoch,
     });
   });
+
+  it('a gap that cannot be filled (the link fails during the read) restarts the room', async () => {
+    await using cluster = new HubCluster();
+    const [a, b] = [cluster.node('a'), cluster.node('b')];
+    const bob = b.connect('bob');
+    await b.join(bob, 'unfillable');
+    cluster.hub.drop('b', 1);
+    cluster.hub.hold('b');
+    await a.send('unfillable', 1); // lost
+    await a.send('unfillable', 2); // late
+    cluster.hub.cut('b');
+    cluster.hub.release('b'); // seq 2 shows the gap; the read to fill it fails
+    await settle();
+    expect(bob.seqs()).toEqual([]);
+    expect(bob.closedWith).toBe(CLOSE.tryAgainLater);
+  });
+
+  it('a restart while a joiner waits for the feed to catch up closes the joiner too', async () => {
+    await using cluster = new HubCluster({ size: 100, ttlS: 60 });
+    const [a, b] = [cluster.node('a'), cluster.node('b')];
+    const member = b.connect('member');
+    await b.join(member, 'restarting');
+    cluster.hub.hold('b');
+    await a.send('restarting', 1);
+    const joiner = b.connect('joiner');
+    const joined = b.join(joiner, 'restarting', { since: 0 });
+    await settle();
+    cluster.now += 61_000;
+    await a.send('restarting', 2); // a new epoch
+    cluster.hub.release('b');
+    await expect(joined).rejects.toMatchObject({ code: 'unavailable' });
+    expect(joiner.closedWith).toBe(CLOSE.tryAgainLater);
+    expect(member.closedWith).toBe(CLOSE.tryAgainLater);
+  });
 });

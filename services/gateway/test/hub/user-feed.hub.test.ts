@@ -107,4 +107,29 @@ describe('user feeds on a hub', () => {
     expect(await a.bus.broker.userNodes('bob')).toBe(0);
     expect(b.feeds.userCount).toBe(0);
   });
+
+  it('a dm that arrives between subscribing and reading the inbox is sent once', async () => {
+    await using cluster = new HubCluster();
+    const [a, b] = [cluster.node('a'), cluster.node('b')];
+    const bob = b.connect('bob');
+    const opened = b.open(bob); // subscribed at once; the inbox read comes after this dm
+    await a.dm('bob', 1);
+    await opened;
+    expect(bob.dms()).toEqual([1]);
+  });
+
+  it('an open that fails while the link is cut is retried in full by the next connection', async () => {
+    await using cluster = new HubCluster();
+    const [a, b] = [cluster.node('a'), cluster.node('b')];
+    await a.dm('bob', 1);
+    cluster.hub.cut('b');
+    const first = b.connect('bob');
+    await expect(b.open(first)).rejects.toMatchObject({ code: 'unavailable' });
+    b.feeds.releaseUser('bob');
+    cluster.hub.restore('b');
+    const second = b.connect('bob');
+    await b.open(second);
+    expect(second.dms()).toEqual([1]);
+    expect(b.feeds.connectionsOf('bob')).toBe(1);
+  });
 });
