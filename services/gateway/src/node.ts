@@ -6,10 +6,11 @@ import type { Config } from './config.js';
 import { presencePolicy } from './bus/index.js';
 import { timedBus } from './bus/instrumented.js';
 import { Feeds } from './delivery/feeds.js';
+import type { Services } from './handlers/context.js';
 import { PresenceWriter } from './delivery/presence-writer.js';
 import { Metrics, frameTs, frameType } from './metrics.js';
 import { KeyedBuckets } from './rate-limit.js';
-import type { Session } from './session.js';
+import type { RoomMember } from './delivery/room-feed.js';
 import type { Fanout } from './transport/transport.js';
 
 export class NodeCounters {
@@ -31,8 +32,17 @@ export class NodeCounters {
   }
 }
 
+/** A connection as its node sees it (a Session): found by id as a room member, watched, closed. */
+export interface LocalConnection extends RoomMember {
+  readonly user: string;
+  /** When its last frame or pong arrived (ms since the epoch). */
+  readonly lastSeen: number;
+  readonly log: Logger;
+  send(frame: string): void;
+}
+
 export class GatewayNode {
-  readonly sessions = new Map<string, Session>();
+  readonly sessions = new Map<string, LocalConnection>();
   readonly counters = new NodeCounters();
   readonly startedAt = Date.now();
   readonly feeds: Feeds;
@@ -52,6 +62,8 @@ export class GatewayNode {
 
   /** The bus, its requests timed for /metrics. */
   readonly bus: Bus;
+  /** What the handlers may use of this node. */
+  readonly services: Services;
 
   constructor(
     readonly config: Config,
@@ -98,6 +110,18 @@ export class GatewayNode {
       (removal) => this.feeds.retryWhenConnected(removal),
       (room, count) => this.feeds.existingRoom(room)?.noteUsers(count),
     );
+    this.services = {
+      messages: this.bus.messages,
+      broker: this.bus.broker,
+      presence: this.bus.presence,
+      presenceWriter: this.presence,
+      feeds: this.feeds,
+      namespaces: config.namespaces,
+      limits: config.limits,
+      authMode: config.auth.mode,
+      authenticate,
+      dmBytes: this.dmBytes,
+    };
   }
 
   /** Closes every local connection of `user` with `code` (disconnect 4003, ban 4004); returns how many. */

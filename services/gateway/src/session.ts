@@ -13,8 +13,8 @@ import {
 import type { Logger } from 'pino';
 import type { Identity } from './auth.js';
 import type { Member } from './bus/bus.js';
-import type { RoomMember } from './delivery/room-feed.js';
 import { ExpiryTimer } from './expiry.js';
+import type { Caller, Membership } from './handlers/context.js';
 import { dispatch, pipeline } from './handlers/index.js';
 import { frameType } from './metrics.js';
 import type { GatewayNode } from './node.js';
@@ -25,9 +25,8 @@ import type { Connection } from './transport/transport.js';
 type Task = () => void | Promise<void>;
 /** Pipelined frames one connection may have waiting on the bus before it reads more. */
 const MAX_PIPELINED = 64;
-type Membership = 'joining' | 'joined';
 
-export class Session implements RoomMember {
+export class Session implements Caller {
   readonly connId = nanoid();
   readonly rooms = new Map<string, Membership>();
   lastSeen = Date.now();
@@ -172,7 +171,7 @@ export class Session implements RoomMember {
     if (!parsed.ok) return this.rejectBadInput(parsed.id, parsed.code, parsed.message);
     const { frame } = parsed;
     this.node.metrics.framesIn.of(frame.type).inc();
-    const pipelined = pipeline(this, frame, parsed.bodyJson);
+    const pipelined = pipeline(this, this.node.services, frame, parsed.bodyJson);
     if (pipelined) {
       // Issued to the bus now, in arrival order (one Redis connection runs commands in order, so seq
       // follows send order); the next frame need not wait for this one's round trip.
@@ -189,7 +188,7 @@ export class Session implements RoomMember {
     }
     if (this.inFlight > 0) await this.replies; // every earlier reply goes first
     try {
-      await dispatch(this, frame, parsed.bodyJson);
+      await dispatch(this, this.node.services, frame, parsed.bodyJson);
     } catch (err) {
       this.failWith(frame, err);
     }

@@ -9,31 +9,31 @@ import {
   type LeaveFrame,
   type SendFrame,
 } from '@chorus/protocol';
-import type { Session } from '../session.js';
+import type { Caller, Services } from './context.js';
 import * as out from '../outbound.js';
 import { authorize, requireMember } from './access.js';
 
 /** Tokens beyond the frame's own for returning `bytes` of stored messages. */
 const readCost = (bytes: number) => Math.floor(bytes / READ_BYTES_PER_TOKEN);
 
-export const join = async (s: Session, frame: JoinFrame): Promise<void> => {
+export const join = async (s: Caller, node: Services, frame: JoinFrame): Promise<void> => {
   const { room } = frame;
   authorize(s, room);
   const previously = s.rooms.get(room);
   const request = { since: frame.since, epoch: frame.epoch };
   if (previously === 'joined') {
     // Already receiving the room live: answered from the node's own position, reading nothing (§10.8).
-    const rejoined = s.node.feeds.existingRoom(room)?.rejoin(s, request);
+    const rejoined = node.feeds.existingRoom(room)?.rejoin(s, request);
     if (rejoined) return s.ack(frame.id, rejoined);
   }
-  if (previously === undefined && s.rooms.size >= s.node.config.limits.maxRooms) {
+  if (previously === undefined && s.rooms.size >= node.limits.maxRooms) {
     throw new ProtocolError('too_many_rooms', `already in ${s.rooms.size} rooms (maxRooms)`);
   }
   s.rooms.set(room, 'joining');
-  const presence = s.node.presence.join(room, s.member);
+  const presence = node.presenceWriter.join(room, s.member);
   presence.catch(() => undefined); // awaited by the feed; a failure surfaces there
   try {
-    const replayedBytes = await s.node.feeds.room(room).join(s, request, presence, (result) => s.ack(frame.id, result));
+    const replayedBytes = await node.feeds.room(room).join(s, request, presence, (result) => s.ack(frame.id, result));
     s.rooms.set(room, 'joined');
     s.charge(readCost(replayedBytes));
   } catch (err) {
@@ -42,7 +42,7 @@ export const join = async (s: Session, frame: JoinFrame): Promise<void> => {
   }
 };
 
-export const leave = async (s: Session, frame: LeaveFrame): Promise<void> => {
+export const leave = async (s: Caller, node: Services, frame: LeaveFrame): Promise<void> => {
   const { room } = frame;
   requireMember(s, room); // leaving a joined room is always allowed, whatever the token says now
   await s.leaveRoom(room);
@@ -50,12 +50,12 @@ export const leave = async (s: Session, frame: LeaveFrame): Promise<void> => {
 };
 
 /** Checks and issues a send; the returned promise is its reply. Throws synchronously on a failed check. */
-export const startSend = (s: Session, frame: SendFrame, bodyJson: string): Promise<object> => {
+export const startSend = (s: Caller, node: Services, frame: SendFrame, bodyJson: string): Promise<object> => {
   const { room } = frame;
   try {
     authorize(s, room);
     // An announcement channel: only the server API publishes (§10.1). A member's room has its options at hand.
-    const options = s.node.feeds.existingRoom(room)?.options ?? s.node.config.namespaces.of(room);
+    const options = node.feeds.existingRoom(room)?.options ?? node.namespaces.of(room);
     if (options.publish === 'server') {
       throw new ProtocolError('forbidden', `only the server publishes in the namespace of room ${room}`);
     }
@@ -66,16 +66,16 @@ export const startSend = (s: Session, frame: SendFrame, bodyJson: string): Promi
   const msg = nanoid();
   const ts = Date.now();
   const tail = out.messageTail(room, msg, s.user, s.name, bodyJson, ts);
-  return s.node.bus.messages.publishRoom({ room, user: s.user, key: frame.key, msg, ts, tail }).then((o) => o.reply);
+  return node.messages.publishRoom({ room, user: s.user, key: frame.key, msg, ts, tail }).then((o) => o.reply);
 };
 
-export const send = async (s: Session, frame: SendFrame, bodyJson: string): Promise<void> => {
-  s.ack(frame.id, await startSend(s, frame, bodyJson));
+export const send = async (s: Caller, node: Services, frame: SendFrame, bodyJson: string): Promise<void> => {
+  s.ack(frame.id, await startSend(s, node, frame, bodyJson));
 };
 
-export const history = async (s: Session, frame: HistoryFrame): Promise<void> => {
+export const history = async (s: Caller, node: Services, frame: HistoryFrame): Promise<void> => {
   authorize(s, frame.room);
-  const page = await s.node.bus.messages.roomHistory(frame.room, frame.before, frame.limit ?? HISTORY_LIMIT_DEFAULT);
+  const page = await node.messages.roomHistory(frame.room, frame.before, frame.limit ?? HISTORY_LIMIT_DEFAULT);
   s.charge(readCost(page.messages.reduce((bytes, m) => bytes + m.frame.length, 0)));
   s.send(
     out.history(
