@@ -1,6 +1,7 @@
 // Deterministic tests of the client against an in-process fake gateway and fake timers.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ChorusClient, type StateChange } from './client.js';
+import { parseServerFrame } from '@chorus/protocol';
+import { ChorusClient, parseJsonFrame, type StateChange } from './client.js';
 import { ChorusError } from './errors.js';
 import { FakeGateway } from './fake-gateway.test-support.js';
 import { backoffDelay } from './backoff.js';
@@ -333,5 +334,53 @@ describe('ChorusClient', () => {
     expect(gateway.socket.closedWith).toBe(1000);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(gateway.sockets).toHaveLength(1);
+  });
+
+  it('checks every server frame with the parser it is given: a frame the schemas refuse is dropped and reported', async () => {
+    const client = make({ parseFrame: (text) => parseServerFrame(text, { compact: true }) });
+    const messages: unknown[] = [];
+    const errors: Array<{ message: string }> = [];
+    client.on('message', (m) => messages.push(m));
+    client.on('error', (e) => errors.push(e));
+    await flush();
+    gateway.socket.welcome();
+    await joined(client, 'lobby', 0);
+    const valid = {
+      type: 'message',
+      room: 'lobby',
+      seq: 1,
+      msg: 'V1StGXR8_Z5jdHi6B-myT',
+      from: 'u',
+      name: 'U',
+      body: 1,
+      ts: 1.7e12,
+    };
+    gateway.socket.push({ ...valid, seq: 'one' });
+    gateway.socket.push({ type: 'mystery' });
+    gateway.socket.push(valid);
+    expect(messages).toEqual([valid]);
+    expect(errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(/^server frame refused: .*seq/),
+      expect.stringMatching(/^server frame refused: /),
+    ]);
+  });
+
+  it('by default reads JSON and compact arrays, and reports what is not a frame', async () => {
+    const client = make();
+    const errors: Array<{ message: string }> = [];
+    client.on('error', (e) => errors.push(e));
+    await flush();
+    gateway.socket.welcome();
+    gateway.socket.pushRaw('not json');
+    gateway.socket.pushRaw('42');
+    expect(errors.map((e) => e.message)).toEqual([
+      'server frame refused: frame is not valid JSON',
+      'server frame refused: frame is not an object with a type',
+    ]);
+    expect(parseJsonFrame('["lobby",3,"m","u","U",{"a":1},5]')).toEqual({
+      ok: true,
+      frame: { type: 'message', room: 'lobby', seq: 3, msg: 'm', from: 'u', name: 'U', body: { a: 1 }, ts: 5 },
+    });
+    expect(client.state).toBe('connected');
   });
 });

@@ -56,8 +56,31 @@ export interface ClientOptions {
    * fewer each) and are expanded here; `json` offers `chorus.v1` only. Events are the same either way.
    */
   encoding?: 'compact' | 'json';
+  /**
+   * How each server frame is read. The default only parses JSON and expands compact messages, and so keeps the
+   * browser bundle free of the schemas; `@chorus/client/node` checks every frame against the protocol's schemas
+   * (`parseServerFrame`). A frame it refuses is dropped and reported as an `error` event.
+   */
+  parseFrame?: FrameParser;
   random?: () => number;
 }
+
+export type FrameParser = (text: string) => { ok: true; frame: object } | { ok: false; message: string };
+
+/** JSON, with a compact room message (an array, §10.7) expanded; the shape is trusted. */
+export const parseJsonFrame: FrameParser = (text) => {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, message: 'frame is not valid JSON' };
+  }
+  if (Array.isArray(value)) value = expandCompactMessage(value);
+  if (typeof value !== 'object' || value === null || typeof (value as { type?: unknown }).type !== 'string') {
+    return { ok: false, message: 'frame is not an object with a type' };
+  }
+  return { ok: true, frame: value };
+};
 
 // A type, not an interface: no index signature, so `client.on('mesage', …)` does not compile.
 export type ClientEvents = {
@@ -121,6 +144,7 @@ export class ChorusClient extends Emitter<ClientEvents> implements RoomHost {
   private readonly maxQueue: number;
   private readonly autoConfirm: boolean;
   private readonly protocols: string[];
+  private readonly parseFrame: FrameParser;
   private readonly random: () => number;
   private connectedOnce: { promise: Promise<void>; resolve(): void; reject(e: ChorusError): void };
   /** Who the server says we are, from the latest `welcome`. */
@@ -144,6 +168,7 @@ export class ChorusClient extends Emitter<ClientEvents> implements RoomHost {
     this.maxQueue = options.maxQueue ?? 1_000;
     this.autoConfirm = options.autoConfirm ?? true;
     this.protocols = options.encoding === 'json' ? [SUBPROTOCOL] : [COMPACT_SUBPROTOCOL, SUBPROTOCOL];
+    this.parseFrame = options.parseFrame ?? parseJsonFrame;
     this.random = options.random ?? Math.random;
     let resolve!: () => void;
     let reject!: (e: ChorusError) => void;
@@ -289,15 +314,12 @@ export class ChorusClient extends Emitter<ClientEvents> implements RoomHost {
   private receive(data: unknown): void {
     if (typeof data !== 'string') return;
     this.lastFrameAt = Date.now();
-    let frame: Frame;
-    try {
-      const value = JSON.parse(data) as unknown;
-      // an array is a compact room message (§10.7); anything else is a v1 frame
-      frame = (Array.isArray(value) ? expandCompactMessage(value) : value) as Frame;
-    } catch {
+    const parsed = this.parseFrame(data);
+    if (!parsed.ok) {
+      this.emit('error', { type: 'error', code: 'internal', message: `server frame refused: ${parsed.message}` });
       return;
     }
-    if (typeof frame !== 'object' || frame === null) return;
+    const frame = parsed.frame as Frame;
     if (frame.id !== undefined) {
       const entry = this.pending.get(frame.id);
       if (entry) {

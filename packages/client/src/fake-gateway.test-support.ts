@@ -4,6 +4,9 @@ import type { SocketFactory, SocketLike } from './socket.js';
 export type Sent = Record<string, unknown> & { type: string; id?: string };
 
 /** A fake server: every socket the client opens lands here, and the test plays the gateway. */
+/** A welcome's limits as a gateway sends them (the frame must pass the protocol's schemas). */
+const LIMITS = { maxFrameBytes: 65536, maxBodyBytes: 16384, ratePerSec: 50, maxRooms: 100 };
+
 export class FakeGateway {
   sockets: FakeSocket[] = [];
   get socket(): FakeSocket {
@@ -41,10 +44,13 @@ export class FakeSocket implements SocketLike {
   /** The server side. */
   welcome(user = 'alice', heartbeatMs = 25000) {
     this.readyState = 1;
-    this.push({ type: 'welcome', conn: 'c'.repeat(21), user, name: user, node: 'n1', heartbeatMs, limits: {} });
+    this.push({ type: 'welcome', conn: 'c'.repeat(21), user, name: user, node: 'n1', heartbeatMs, limits: LIMITS });
   }
   push(frame: Record<string, unknown>) {
     this.onmessage?.({ data: JSON.stringify(frame) });
+  }
+  pushRaw(data: string) {
+    this.onmessage?.({ data });
   }
   reply(match: (f: Sent) => boolean, fields: Record<string, unknown>) {
     const frame = this.sent.find(match);
