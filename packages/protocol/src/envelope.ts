@@ -28,7 +28,7 @@ import {
   pongFrame,
   reconnectFrame,
   welcomeFrame,
-} from './frames/session.js';
+} from './frames/connection.js';
 
 export const clientFrame = z.discriminatedUnion('type', [
   joinFrame,

@@ -9,7 +9,7 @@ export { nestsDeeperThan, utf8Length } from './body.js';
 export * from './frames/rooms.js';
 export * from './frames/dm.js';
 export * from './frames/presence.js';
-export * from './frames/session.js';
+export * from './frames/connection.js';
 export * from './frames/signals.js';
 export * as api from './api.js';
 export * from './envelope.js';

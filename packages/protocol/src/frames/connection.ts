@@ -1,4 +1,4 @@
-// Session frames: welcome, ping/pong, echo, ack, error, reconnect (PROTOCOL.md §1, §2).
+// Connection frames: welcome, ping/pong, echo, ack, error, reconnect, refresh (PROTOCOL.md §1, §2, §10.4).
 import { z } from 'zod';
 import { ERROR_CODES } from '../errors.js';
 import { limitsSchema } from '../limits.js';
