@@ -19,8 +19,16 @@ const PUBS = Number(process.env.PUBS ?? 4);
 const STEP_SECONDS = Number(process.env.STEP_SECONDS ?? 5);
 const FIXED_RATE = Number(process.env.FIXED_RATE ?? 20); // messages/s for the fixed-rate latency row
 const IDLE = Number(process.env.IDLE ?? 10_000);
+/** With IDLE_ROOMS > 0 the idle connections of chorus each join one of that many rooms (the joined figure). */
+const IDLE_ROOMS = Number(process.env.IDLE_ROOMS ?? 0);
 // raw-padded: raw uWS with bodies padded to chorus's v1 frame size (equal bytes); chorus-compact: the SDK's default
+// A target `<name>@before` runs chorus from BEFORE_ROOT, another built checkout (a git worktree of an earlier
+// commit), beside this one in the same run: before/after figures of a change. DOCS=0 leaves docs/ alone.
 const TARGETS = (process.env.TARGETS ?? 'raw,raw-padded,chorus,chorus-compact,socketio').split(',');
+const BEFORE_ROOT = process.env.BEFORE_ROOT;
+const WRITE_DOCS = process.env.DOCS !== '0';
+/** What the generator speaks to a target (`chorus-compact@before` is spoken to as `chorus-compact`). */
+const wire = (target) => target.split('@')[0];
 /** A step whose generator used this much of its core measured the generator: it is not a ceiling. */
 const GENERATOR_LIMIT = 85;
 const SERVER_CORE = process.env.SERVER_CORE ?? '0';
@@ -60,9 +68,9 @@ const rssOf = (pid) => {
 };
 
 const SERVERS = {
-  chorus: (port, redisUrl, i) => [
+  chorus: (port, redisUrl, i, checkout = root) => [
     process.execPath,
-    [`${root}services/gateway/dist/main.js`],
+    [`${checkout}services/gateway/dist/main.js`],
     {
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -105,7 +113,15 @@ const startStack = async (target) => {
   const nodes = [];
   for (let i = 0; i < 2; i++) {
     const port = await freePort();
-    const [command, args, env, scheme] = SERVERS[target.split('-')[0]](port, redisUrl, i);
+    const before = target.endsWith('@before');
+    if (before && !BEFORE_ROOT) throw new Error(`${target} needs BEFORE_ROOT (a built checkout to compare with)`);
+    const server = SERVERS[wire(target).split('-')[0]];
+    const [command, args, env, scheme] = server(
+      port,
+      redisUrl,
+      i,
+      before ? `${BEFORE_ROOT.replace(/\/?$/, '/')}` : root,
+    );
     const child = pinned(SERVER_CORE, command, args, env);
     child.stderr.resume();
     nodes.push({
@@ -159,7 +175,7 @@ const generate = (args) =>
 const flow = (target, urls, rate) =>
   generate([
     '--target',
-    target,
+    wire(target),
     '--urls',
     urls,
     '--subs',
@@ -231,7 +247,18 @@ const idle = async (target) => {
     const child = pinned(
       GENERATOR_CORE,
       GEN,
-      ['--mode', 'idle', '--target', target, '--urls', url, '--subs', String(IDLE)],
+      [
+        '--mode',
+        'idle',
+        '--target',
+        wire(target),
+        '--urls',
+        url,
+        '--subs',
+        String(IDLE),
+        '--idle-rooms',
+        String(IDLE_ROOMS),
+      ],
       { GOMAXPROCS: '1' },
     );
     child.stderr.resume();
@@ -290,7 +317,8 @@ median of ${RUNS} (min–max). Raw data: \`loadtest/results/bench-idle-${stamp}.
 | connections/s in the storm | ${TARGETS.map((t) => cell(rows[t].map((r) => r.connectionsPerSec))).join(' | ')} |
 <!-- IDLE:END -->`;
   const docPath = `${root}docs/benchmarks.md`;
-  writeFileSync(docPath, readFileSync(docPath, 'utf8').replace(/<!-- IDLE:BEGIN[\s\S]*?<!-- IDLE:END -->/, table));
+  if (WRITE_DOCS)
+    writeFileSync(docPath, readFileSync(docPath, 'utf8').replace(/<!-- IDLE:BEGIN[\s\S]*?<!-- IDLE:END -->/, table));
   process.stdout.write(`${table}\n`);
   process.exit(0);
 }
@@ -398,5 +426,5 @@ try {
   doc = '# Benchmarks\n\n<!-- BENCH:BEGIN --><!-- BENCH:END -->\n';
 }
 doc = doc.replace(/<!-- BENCH:BEGIN[\s\S]*?<!-- BENCH:END -->/, table);
-writeFileSync(docPath, doc);
+if (WRITE_DOCS) writeFileSync(docPath, doc);
 process.stdout.write(`${table}\n`);

@@ -33,6 +33,7 @@ var (
 	rate    = flag.Float64("rate", 100, "messages per second, all publishers together")
 	seconds = flag.Float64("seconds", 5, "how long to publish")
 	mode    = flag.String("mode", "flow", "flow | idle (open the subscribers, report connections/s, hold)")
+	rooms   = flag.Int("idle-rooms", 0, "idle mode, chorus: each connection joins one of this many rooms (0: none)")
 )
 
 var (
@@ -146,12 +147,17 @@ func dial(i int, role string) (*conn, error) {
 		if _, err := c.readText(); err != nil { // welcome
 			return nil, err
 		}
+		joins := room
 		if idle {
-			// An idle connection is connected, not joined: a join into one 10,000-member room would make
-			// every join a broadcast to everyone (presence), which is traffic, not idleness.
-			return c, nil
+			// By default an idle connection is connected, not joined: a join into one 10,000-member room would
+			// make every join a broadcast to everyone (presence), which is traffic, not idleness. With
+			// --idle-rooms it joins one of that many rooms (idle-0, idle-1, …), round robin.
+			if *rooms == 0 {
+				return c, nil
+			}
+			joins = fmt.Sprintf("idle-%d", i%*rooms)
 		}
-		if err := c.write(fmt.Sprintf(`{"type":"join","room":"%s","id":"j"}`, room)); err != nil {
+		if err := c.write(fmt.Sprintf(`{"type":"join","room":"%s","id":"j"}`, joins)); err != nil {
 			return nil, err
 		}
 		for {

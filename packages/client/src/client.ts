@@ -11,91 +11,22 @@ import type {
   UserJoined,
   UserLeft,
 } from '@chorus/protocol';
-import { CLOSE, COMPACT_SUBPROTOCOL, SUBPROTOCOL, closeAdvice, expandCompactMessage } from '@chorus/protocol/codes';
+import { CLOSE, COMPACT_SUBPROTOCOL, SUBPROTOCOL, closeAdvice } from '@chorus/protocol/codes';
 import { DEFAULT_BACKOFF, backoffDelay, promptDelay, type BackoffOptions } from './backoff.js';
+import type { ClientEvents, ClientOptions, ConnectionState, Credentials } from './client-options.js';
 import { Emitter } from './emitter.js';
 import { ChorusError } from './errors.js';
 import { RecentIds } from './recent-ids.js';
 import { Room, type RoomHost } from './room.js';
+import { parseJsonFrame, type FrameParser } from './parse-frame.js';
 import { TokenRefresher } from './token-refresh.js';
 import { OPEN, defaultSocketFactory, type SocketFactory, type SocketLike } from './socket.js';
 
 /** A 4001 this soon after `welcome` means the fresh token was refused too. */
 const TOKEN_REFUSED_AGAIN_MS = 10_000;
 
-export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
-
-export interface StateChange {
-  from: ConnectionState;
-  to: ConnectionState;
-  reason: string;
-  /** The close code that caused it, when a socket closed. */
-  code?: number;
-}
-
-export interface Credentials {
-  /** Dev mode: the user id (and optional display name). */
-  user?: string;
-  name?: string;
-  /** JWT mode: the token, and a callback the client calls for a fresh one when it expires (4001). */
-  token?: string;
-  getToken?: () => string | Promise<string>;
-}
-
-export interface ClientOptions {
-  /** The WebSocket constructor; defaults to the global one (browsers, Node 22+). */
-  WebSocket?: SocketFactory;
-  requestTimeoutMs?: number;
-  backoff?: Partial<BackoffOptions>;
-  /** Requests kept while disconnected; past it new ones reject with `queue_full`. */
-  maxQueue?: number;
-  /** Confirm received dms automatically (after the `dm` handlers ran). */
-  autoConfirm?: boolean;
-  /**
-   * `compact` (the default) offers `chorus.v1.compact`, so room messages arrive as arrays (§10.7, ~70 bytes
-   * fewer each) and are expanded here; `json` offers `chorus.v1` only. Events are the same either way.
-   */
-  encoding?: 'compact' | 'json';
-  /**
-   * How each server frame is read. The default only parses JSON and expands compact messages, and so keeps the
-   * browser bundle free of the schemas; `@chorus/client/node` checks every frame against the protocol's schemas
-   * (`parseServerFrame`). A frame it refuses is dropped and reported as an `error` event.
-   */
-  parseFrame?: FrameParser;
-  random?: () => number;
-}
-
-export type FrameParser = (text: string) => { ok: true; frame: object } | { ok: false; message: string };
-
-/** JSON, with a compact room message (an array, §10.7) expanded; the shape is trusted. */
-export const parseJsonFrame: FrameParser = (text) => {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return { ok: false, message: 'frame is not valid JSON' };
-  }
-  if (Array.isArray(value)) value = expandCompactMessage(value);
-  if (typeof value !== 'object' || value === null || typeof (value as { type?: unknown }).type !== 'string') {
-    return { ok: false, message: 'frame is not an object with a type' };
-  }
-  return { ok: true, frame: value };
-};
-
-// A type, not an interface: no index signature, so `client.on('mesage', …)` does not compile.
-export type ClientEvents = {
-  state: StateChange;
-  message: MessageFrame;
-  dm: DmDelivery;
-  user_joined: UserJoined;
-  user_left: UserLeft;
-  occupancy: OccupancyReply;
-  /** A signal to this user or to one of its rooms (typing, calls): see `typing.ts`, `calls.ts`. */
-  signal: SignalDelivery;
-  recovery: { room: string; recovered: false; epochChanged: boolean };
-  /** An error frame that answered no request of ours (e.g. rate_limited on a frame without id). */
-  error: ErrorFrame;
-};
+export type { ClientEvents, ClientOptions, ConnectionState, Credentials, StateChange } from './client-options.js';
+export { parseJsonFrame, type FrameParser } from './parse-frame.js';
 
 interface Pending {
   id: string;
