@@ -1,6 +1,6 @@
 // The bans' contract, over every driver.
 import { describe, expect, it } from 'vitest';
-import { drivers } from './drivers.js';
+import { drivers } from './drivers.test-support.js';
 
 describe.each(drivers())('bans on $name', (driver) => {
   it('a ban holds until its time on every node, and is lifted by a time not in the future', async () => {

@@ -1,7 +1,7 @@
 // The broker's contract, over every driver: who hears what is published, and what the publisher learns.
 import { describe, expect, it } from 'vitest';
 import { until } from '@chorus/test-kit';
-import { drivers } from './drivers.js';
+import { drivers } from './drivers.test-support.js';
 
 describe.each(drivers())('broker on $name', (driver) => {
   it('a room signal reaches every node subscribed to the room, except after it unsubscribes', async () => {

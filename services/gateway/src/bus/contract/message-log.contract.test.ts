@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { until } from '@chorus/test-kit';
 import { DM_HEAD, MESSAGE_HEAD, dmTail, messageTail, sequenced } from '../../outbound.js';
 import type { Bus } from '../bus.js';
-import { drivers } from './drivers.js';
+import { drivers } from './drivers.test-support.js';
 
 const draft = (room: string, n: number, key?: string, user = 'alice') => ({
   room,

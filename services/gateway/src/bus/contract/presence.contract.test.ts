@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { until } from '@chorus/test-kit';
 import type { Member, PresenceChange, PresencePolicy } from '../presence.js';
-import { drivers } from './drivers.js';
+import { drivers } from './drivers.test-support.js';
 
 const member = (user: string, conn: string, node = 'n1'): Member => ({ node, conn, user, name: user.toUpperCase() });
 const join = (m: Member): PresenceChange => ({ join: true, member: m });

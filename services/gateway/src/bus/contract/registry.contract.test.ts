@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { until } from '@chorus/test-kit';
 import type { NodeAnnouncement } from '../registry.js';
-import { drivers } from './drivers.js';
+import { drivers } from './drivers.test-support.js';
 
 const stats = (node: string): NodeAnnouncement => ({
   node,
