@@ -21,9 +21,18 @@ const FIXED_RATE = Number(process.env.FIXED_RATE ?? 20); // messages/s for the f
 const IDLE = Number(process.env.IDLE ?? 10_000);
 /** With IDLE_ROOMS > 0 the idle connections of chorus each join one of that many rooms (the joined figure). */
 const IDLE_ROOMS = Number(process.env.IDLE_ROOMS ?? 0);
+/**
+ * RSS is read 1.5 s after the storm (its garbage still held) and again IDLE_SETTLE_S later, when V8's memory
+ * reducer has returned the heap the storm grew (it runs once allocation has been low for a while): the
+ * settled figure is what an idle connection costs.
+ */
+const IDLE_SETTLE_S = Number(process.env.IDLE_SETTLE_S ?? 40);
+/** What the idle connections are, for the tables. */
+const IDLE_KIND = IDLE_ROOMS > 0 ? `chorus: each joined to one of ${IDLE_ROOMS} rooms` : 'not joined';
 // raw-padded: raw uWS with bodies padded to chorus's v1 frame size (equal bytes); chorus-compact: the SDK's default
 // A target `<name>@before` runs chorus from BEFORE_ROOT, another built checkout (a git worktree of an earlier
-// commit), beside this one in the same run: before/after figures of a change. DOCS=0 leaves docs/ alone.
+// commit), beside this one in the same run: before/after figures of a change. `<name>@KEY=value` runs chorus
+// with that setting (`chorus@HEAP_MODE=lean`). DOCS=0 leaves docs/ alone.
 const TARGETS = (process.env.TARGETS ?? 'raw,raw-padded,chorus,chorus-compact,socketio').split(',');
 const BEFORE_ROOT = process.env.BEFORE_ROOT;
 const WRITE_DOCS = process.env.DOCS !== '0';
@@ -122,6 +131,8 @@ const startStack = async (target) => {
       i,
       before ? `${BEFORE_ROOT.replace(/\/?$/, '/')}` : root,
     );
+    const setting = /@([A-Z_]+)=(.*)$/.exec(target);
+    if (setting) env[setting[1]] = setting[2];
     const child = pinned(SERVER_CORE, command, args, env);
     child.stderr.resume();
     nodes.push({
@@ -270,14 +281,18 @@ const idle = async (target) => {
       });
       child.once('exit', (code) => reject(new Error(`idle generator exited ${code}`)));
     });
-    await sleep(1500); // let allocations settle
+    await sleep(1500);
     const after = rssOf(stack.pids[0]);
+    await sleep(IDLE_SETTLE_S * 1000);
+    const settled = rssOf(stack.pids[0]);
     child.kill('SIGKILL');
     const storm = JSON.parse(line);
     return {
       rssPerConnection: Math.round((after - before) / IDLE),
+      rssSettledPerConnection: Math.round((settled - before) / IDLE),
       rssBefore: before,
       rssAfter: after,
+      rssSettled: settled,
       connectionsPerSec: storm.connectionsPerSec,
     };
   } finally {
@@ -297,7 +312,7 @@ if (process.env.PHASES === 'idle') {
     for (const target of TARGETS) {
       const m = await idle(target);
       process.stderr.write(
-        `run ${run}/${RUNS} ${target}: ${m.rssPerConnection} B/connection, ${m.connectionsPerSec} connections/s\n`,
+        `run ${run}/${RUNS} ${target}: ${m.rssPerConnection} B/connection after 1.5 s, ${m.rssSettledPerConnection} after ${IDLE_SETTLE_S} s more, ${m.connectionsPerSec} connections/s\n`,
       );
       rows[target].push(m);
     }
@@ -306,14 +321,19 @@ if (process.env.PHASES === 'idle') {
   const cell = (xs) =>
     `${med(xs).toLocaleString('en')} (${Math.min(...xs).toLocaleString('en')}–${Math.max(...xs).toLocaleString('en')})`;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
-  writeFileSync(`${root}loadtest/results/bench-idle-${stamp}.json`, JSON.stringify({ RUNS, IDLE, rows }, null, 2));
+  writeFileSync(
+    `${root}loadtest/results/bench-idle-${stamp}.json`,
+    JSON.stringify({ RUNS, IDLE, IDLE_ROOMS, IDLE_SETTLE_S, rows }, null, 2),
+  );
   const table = `<!-- IDLE:BEGIN (written by loadtest/bench/run.mjs PHASES=idle, ${new Date().toISOString()}) -->
-${IDLE.toLocaleString('en')} idle connections on one node (connected and reading, not joined), opened 200 at a time;
-median of ${RUNS} (min–max). Raw data: \`loadtest/results/bench-idle-${stamp}.json\`.
+${IDLE.toLocaleString('en')} idle connections on one node (connected and reading; ${IDLE_KIND}), opened 200 at a time;
+median of ${RUNS} (min–max). RSS per connection 1.5 s after the storm, and settled ${IDLE_SETTLE_S} s later.
+Raw data: \`loadtest/results/bench-idle-${stamp}.json\`.
 
 | | ${TARGETS.join(' | ')} |
 |---|${TARGETS.map(() => '---').join('|')}|
-| RSS per idle connection (bytes) | ${TARGETS.map((t) => cell(rows[t].map((r) => r.rssPerConnection))).join(' | ')} |
+| RSS per idle connection, 1.5 s after the storm (bytes) | ${TARGETS.map((t) => cell(rows[t].map((r) => r.rssPerConnection))).join(' | ')} |
+| RSS per idle connection, settled (bytes) | ${TARGETS.map((t) => cell(rows[t].map((r) => r.rssSettledPerConnection))).join(' | ')} |
 | connections/s in the storm | ${TARGETS.map((t) => cell(rows[t].map((r) => r.connectionsPerSec))).join(' | ')} |
 <!-- IDLE:END -->`;
   const docPath = `${root}docs/benchmarks.md`;
@@ -359,6 +379,7 @@ const summary = Object.fromEntries(
         fixedLoss: stat((r) => r.fixed.lost),
         disordered: stat((r) => Math.max(r.fixed.disordered, ...r.steps.map((s) => s.disordered))),
         rssPerConnection: stat((r) => r.rssPerConnection),
+        rssSettledPerConnection: stat((r) => r.rssSettledPerConnection),
         connectionsPerSec: stat((r) => r.connectionsPerSec),
       },
     ];
@@ -410,7 +431,8 @@ bodies, ${STEP_SECONDS} s per step; servers + Redis on core ${SERVER_CORE}, gene
 | p50 / p99 at ${FIXED_RATE} msg/s = ${(FIXED_RATE * SUBS).toLocaleString('en')} deliveries/s (ms) | ${TARGETS.map((t) => `${fmt(summary[t].fixedP50)} / ${fmt(summary[t].fixedP99)}`).join(' | ')} |
 | lost at that rate | ${TARGETS.map((t) => fmt(summary[t].fixedLoss)).join(' | ')} |
 | out-of-order deliveries, all rates | ${TARGETS.map((t) => fmt(summary[t].disordered)).join(' | ')} |
-| RSS per idle connection at ${IDLE.toLocaleString('en')} (bytes) | ${TARGETS.map((t) => fmt(summary[t].rssPerConnection)).join(' | ')} |
+| RSS per idle connection at ${IDLE.toLocaleString('en')}, 1.5 s after the storm (bytes) | ${TARGETS.map((t) => fmt(summary[t].rssPerConnection)).join(' | ')} |
+| the same, settled ${IDLE_SETTLE_S} s later (bytes) | ${TARGETS.map((t) => fmt(summary[t].rssSettledPerConnection)).join(' | ')} |
 | connections/s in a storm (one node) | ${TARGETS.map((t) => fmt(summary[t].connectionsPerSec)).join(' | ')} |
 
 Ratios (medians): same application body, chorus compact / raw uWS = **${ratio('chorus-compact', 'raw')}×** (v1: ${ratio('chorus', 'raw')}×); equal bytes on the wire, chorus v1 / raw uWS padded = **${ratio('chorus', 'raw-padded')}×**; chorus compact / Socket.IO = **${ratio('chorus-compact', 'socketio')}×**.

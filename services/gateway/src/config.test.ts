@@ -40,6 +40,11 @@ describe('loadConfig', () => {
       expect(names).toEqual(expect.arrayContaining(['PORT', 'RATE_PER_SEC', 'REDIS_URL', 'AUTH_MODE']));
     }
   });
+  it('takes HEAP_MODE fast (the default) or lean, and names anything else', () => {
+    expect(loadConfig({}).heapMode).toBe('fast');
+    expect(loadConfig({ HEAP_MODE: 'lean' }).heapMode).toBe('lean');
+    expect(() => loadConfig({ HEAP_MODE: 'tiny' })).toThrow(/HEAP_MODE/);
+  });
   it('takes COMPRESSION off (the default), shared or dedicated, and names anything else', () => {
     expect(loadConfig({}).compression).toBe('off');
     expect(loadConfig({ COMPRESSION: 'dedicated' }).compression).toBe('dedicated');

@@ -61,6 +61,11 @@ const envSchema = z
      */
     COMPRESSION: z.enum(['off', 'shared', 'dedicated']).default('off'),
     BUS_TIMEOUT_MS: int(5_000, 50),
+    /**
+     * `lean`: V8 collects to keep the heap small (its --optimize-for-size), so the memory a connection storm
+     * grew is given back within seconds; `fast`: V8's defaults. The trade-off is in docs/benchmarks.md.
+     */
+    HEAP_MODE: z.enum(['lean', 'fast']).default('fast'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     ALLOW_JS_FALLBACK: flag,
   })
@@ -187,6 +192,7 @@ const toConfig = (env: z.output<typeof envSchema>, namespaces: z.output<typeof n
   dmBytesPerMin: env.DM_BYTES_PER_MIN,
   drainMs: env.DRAIN_MS,
   busTimeoutMs: env.BUS_TIMEOUT_MS,
+  heapMode: env.HEAP_MODE,
   logLevel: env.LOG_LEVEL,
   allowJsFallback: env.ALLOW_JS_FALLBACK,
 });

@@ -5,6 +5,7 @@ import { startGateway } from './gateway.js';
 import { exitOnFatalErrors } from './fatal.js';
 import { createLogger } from './log.js';
 import { uwsIsNative } from './transport/uws.js';
+import { setFlagsFromString } from 'node:v8';
 
 const main = async () => {
   let config;
@@ -18,6 +19,8 @@ const main = async () => {
     throw err;
   }
   const log = createLogger(config.logLevel, config.nodeId);
+  // V8 reads this flag at each collection (whether to shrink the heap), so setting it now takes effect.
+  if (config.heapMode === 'lean') setFlagsFromString('--optimize-for-size');
   if (!uwsIsNative()) {
     const why =
       'uWebSockets.js could not load its native binary and fell back to its slow pure-JS server ' +
