@@ -34,8 +34,6 @@ var (
 	seconds = flag.Float64("seconds", 5, "how long to publish")
 	mode    = flag.String("mode", "flow", "flow | idle (open the subscribers, report connections/s, hold)")
 	rooms   = flag.Int("idle-rooms", 0, "idle mode, chorus: each connection joins one of this many rooms (0: none)")
-	// coalesceMs: see readWire
-	coalesceMs = flag.Float64("coalesce-ms", 5, "a counting subscriber with nothing buffered waits this long before reading (0: reads at once)")
 )
 
 var (
@@ -213,42 +211,21 @@ func delivered(msg []byte, last map[int64]int64, k keys) {
 
 // readWire: a chorus or raw connection. Subscribers count every text frame once sampling started; a sampled
 // one also reads it. Publishers and idle connections just keep reading (pings are answered in wire.go).
-// readWire reads one connection. A subscriber that only counts lets its deliveries gather in the socket:
-// when its buffer is empty it waits --coalesce-ms before reading again, so one wake-up and one read take many
-// frames, and it adds its count to the total then, not per frame. (A real client does not wake per frame
-// either.) The sampled subscribers read at once: they time every delivery.
 func readWire(c *conn, sub int, role string, k keys) {
 	sampled := role == "sub" && sub%sampleEvery == 0
-	coalesce := role == "sub" && !sampled && *coalesceMs > 0
-	pause := time.Duration(*coalesceMs * float64(time.Millisecond))
 	last := map[int64]int64{}
-	var counted int64
 	for {
-		if coalesce && c.w.r.Buffered() == 0 {
-			if counted > 0 {
-				received.Add(counted)
-				counted = 0
-			}
-			time.Sleep(pause)
-		}
 		fin, op, payload, err := c.w.next(sampled)
 		if err != nil {
-			received.Add(counted)
 			return
 		}
 		if role != "sub" || !fin || (op != opText && op != opContinue) || !sampling.Load() {
 			continue
 		}
-		if !sampled {
-			counted++
-			if !coalesce {
-				received.Add(counted)
-				counted = 0
-			}
-			continue
-		}
 		received.Add(1)
-		delivered(payload, last, k)
+		if sampled {
+			delivered(payload, last, k)
+		}
 	}
 }
 
