@@ -7,9 +7,9 @@
 // and prints a markdown table.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { freePort, rssOf, sleep } from './processes.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const SUBS = Number(process.env.SUBS ?? 200);
@@ -25,19 +25,10 @@ try {
   /* one core, or no taskset: the numbers still compare, the headroom line says what the generator used */
 }
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 const cpuSeconds = (pid) => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICK; // utime + stime
 };
-const rssBytes = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Chat-like bodies: short sentences from a small vocabulary, each different (a counter, a random pick).
 const WORDS = 'the a to and of you I it is that we on for this are be with have can just not so what'.split(' ');
@@ -97,7 +88,7 @@ const measure = async (compression) => {
       if (i > 100) throw new Error('gateway did not start');
       await sleep(100);
     }
-    const rss0 = rssBytes(node.pid);
+    const rss0 = rssOf(node.pid);
     const subs = [];
     for (let i = 0; i < SUBS; i++) subs.push(await open(url, `sub${i}`));
     await Promise.all(subs.map((ws) => request(ws, { type: 'join', room: 'bench' })));
@@ -127,7 +118,7 @@ const measure = async (compression) => {
       serverCpuMicrosPerDelivery: ((cpuSeconds(node.pid) - server0) * 1e6) / delivered,
       serverCpuPercent: ((cpuSeconds(node.pid) - server0) / seconds) * 100,
       // after traffic, so each socket's compressor state (dedicated) is allocated
-      rssPerConnectionBytes: (rssBytes(node.pid) - rss0) / SUBS,
+      rssPerConnectionBytes: (rssOf(node.pid) - rss0) / SUBS,
       generatorCpuPercent: ((gen.user + gen.system) / 1e6 / seconds) * 100,
     };
     for (const ws of [...subs, publisher]) ws.terminate();

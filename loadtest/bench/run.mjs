@@ -4,12 +4,11 @@
 // Per server: the highest sustained deliveries/s with p99 <= 250 ms and loss <= 0.1 %, latency at a fixed
 // rate, RSS per idle connection at IDLE connections, and connections/s in a storm. RUNS repetitions; medians
 // and spreads go to docs/benchmarks.md (between its BENCH markers) and loadtest/results/bench-<time>.json.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus } from 'node:os';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { freePort, pinned, rssOf, sleep, waitLine } from './processes.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -44,37 +43,6 @@ const SERVER_CORE = process.env.SERVER_CORE ?? '0';
 const GENERATOR_CORE = process.env.GENERATOR_CORE ?? '1';
 const P99_LIMIT = 250;
 const LOSS_LIMIT = 0.1;
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const pinned = (core, command, args, env = {}) =>
-  spawn('taskset', ['-c', core, command, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-const waitLine = (child, pattern, what) =>
-  new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not start`)), 15_000);
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (pattern.test(line)) {
-        clearTimeout(timer);
-        resolve(line);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${what} exited with ${code}`)));
-  });
-const rssOf = (pid) => {
-  // taskset execs the command, so the child's pid is the server's
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
-};
 
 const SERVERS = {
   chorus: (port, redisUrl, i, checkout = root) => [
