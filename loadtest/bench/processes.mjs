@@ -1,4 +1,4 @@
-// What the benchmark scripts share: free ports, pinning a process to a core, waiting for a log line, RSS.
+// What the benchmark scripts share: free ports, pinning a process to a core, waiting for a log line, RSS, how busy a core is.
 // (Plain Node, run without a build: the test kit is TypeScript that only vitest runs.)
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -37,3 +37,16 @@ export const waitLine = (child, pattern, what) =>
   });
 
 export const rssOf = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
+
+/** A core's busy and total time so far, in ticks (/proc/stat): everything on it, softirqs included. */
+export const coreTimes = (core) => {
+  const line = readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`cpu${core} `));
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.split(/\s+/).slice(1).map(Number);
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy, total: busy + idle + iowait };
+};
+
+/** How busy the core was between two `coreTimes` readings, in %. */
+export const busyPct = (from, to) => Math.round(((to.busy - from.busy) / Math.max(1, to.total - from.total)) * 100);

@@ -7,8 +7,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { freePort, pinned, rssOf, sleep, waitLine } from './processes.mjs';
+import { busyPct, coreTimes, freePort, pinned, rssOf, sleep, waitLine } from './processes.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -137,18 +138,27 @@ execFileSync('go', ['build', '-o', GEN, '.'], {
   env: { ...process.env, GOFLAGS: '-mod=mod' },
   stdio: 'inherit',
 });
+/**
+ * Runs the generator. The result also gives serverCpuPct: how busy the server core was over the generator's
+ * own measuring window (it prints a line when sampling starts), so every step shows both cores.
+ */
 const generate = (args) =>
   new Promise((resolve, reject) => {
     const child = pinned(GENERATOR_CORE, GEN, args, { GOMAXPROCS: '1' });
     let out = '';
     let err = '';
-    child.stdout.on('data', (c) => (out += c));
+    let from;
+    let serverCpuPct;
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      out += `${line}\n`;
+      if (line === '{"phase":"sampling"}') from = coreTimes(SERVER_CORE);
+      else if (from && serverCpuPct === undefined) serverCpuPct = busyPct(from, coreTimes(SERVER_CORE)); // the result
+    });
     child.stderr.on('data', (c) => (err = (err + c).slice(-2000)));
-    child.once('exit', (code) =>
-      code === 0
-        ? resolve(JSON.parse(out.trim().split('\n').at(-1)))
-        : reject(new Error(`generator exited ${code}: ${out}${err}`)),
-    );
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`generator exited ${code}: ${out}${err}`));
+      resolve({ ...JSON.parse(out.trim().split('\n').at(-1)), serverCpuPct });
+    });
   });
 
 const flow = (target, urls, rate) =>
@@ -180,7 +190,7 @@ const capacity = async (target) => {
       const r = await flow(target, stack.urls, rate);
       steps.push(r);
       process.stderr.write(
-        `  ${target} rate ${rate}/s: ${r.deliveriesPerSec} deliveries/s p99 ${r.p99} ms loss ${r.lossPct.toFixed(3)}% gen ${r.generatorCpuPct}% cpu\n`,
+        `  ${target} rate ${rate}/s: ${r.deliveriesPerSec} deliveries/s p99 ${r.p99} ms loss ${r.lossPct.toFixed(3)}% gen ${r.generatorCpuPct}% server ${r.serverCpuPct}% cpu\n`,
       );
       return r;
     } finally {
@@ -193,8 +203,11 @@ const capacity = async (target) => {
   // ceiling under it is then only a floor. (A passing step proves the generator kept up, however busy it was:
   // its CPU is high at low rates too, one wake-up per frame, and falls per delivery as frames batch.)
   let generatorBound = false;
+  // The lowest failing step: how busy each core was where the ceiling gave way.
+  let firstFailing = null;
   const failed = (r) => {
     generatorBound ||= r.generatorCpuPct >= GENERATOR_LIMIT;
+    if (!firstFailing || r.rate < firstFailing.rate) firstFailing = r;
   };
   for (let rate = 10; rate < 100_000; rate = Math.ceil(rate * 1.5)) {
     const r = await step(rate);
@@ -214,7 +227,7 @@ const capacity = async (target) => {
       failed(r);
     }
   }
-  return { best, steps, generatorBound };
+  return { best, steps, generatorBound, firstFailing };
 };
 
 const idle = async (target) => {
@@ -324,7 +337,14 @@ for (let run = 1; run <= RUNS; run++) {
       await stack.stop();
     }
     const mem = await idle(target);
-    results[target].push({ capacity: cap.best, steps: cap.steps, generatorBound: cap.generatorBound, fixed, ...mem });
+    results[target].push({
+      capacity: cap.best,
+      steps: cap.steps,
+      generatorBound: cap.generatorBound,
+      firstFailing: cap.firstFailing,
+      fixed,
+      ...mem,
+    });
   }
 }
 
@@ -342,6 +362,9 @@ const summary = Object.fromEntries(
         generatorBoundRuns: runs.filter((r) => r.generatorBound).length,
         p99AtMax: stat((r) => r.capacity?.p99 ?? null),
         generatorCpuAtMax: stat((r) => r.capacity?.generatorCpuPct ?? null),
+        serverCpuAtMax: stat((r) => r.capacity?.serverCpuPct ?? null),
+        generatorCpuAtFail: stat((r) => r.firstFailing?.generatorCpuPct ?? null),
+        serverCpuAtFail: stat((r) => r.firstFailing?.serverCpuPct ?? null),
         fixedP50: stat((r) => r.fixed.p50),
         fixedP99: stat((r) => r.fixed.p99),
         fixedLoss: stat((r) => r.fixed.lost),
@@ -395,7 +418,8 @@ bodies, ${STEP_SECONDS} s per step; servers + Redis on core ${SERVER_CORE}, gene
 |---|${TARGETS.map(() => '---').join('|')}|
 | max sustained deliveries/s (p99 ≤ ${P99_LIMIT} ms, loss ≤ ${LOSS_LIMIT} %) | ${TARGETS.map((t) => fmt(summary[t].maxDeliveriesPerSec) + boundNote(t)).join(' | ')} |
 | p99 at that rate (ms) | ${TARGETS.map((t) => fmt(summary[t].p99AtMax)).join(' | ')} |
-| generator CPU at that rate (% of its core) | ${TARGETS.map((t) => fmt(summary[t].generatorCpuAtMax)).join(' | ')} |
+| busy at that rate: server core / generator core (%) | ${TARGETS.map((t) => `${fmt(summary[t].serverCpuAtMax)} / ${fmt(summary[t].generatorCpuAtMax)}`).join(' | ')} |
+| busy at the first failing rate: server core / generator core (%) | ${TARGETS.map((t) => `${fmt(summary[t].serverCpuAtFail)} / ${fmt(summary[t].generatorCpuAtFail)}`).join(' | ')} |
 | p50 / p99 at ${FIXED_RATE} msg/s = ${(FIXED_RATE * SUBS).toLocaleString('en')} deliveries/s (ms) | ${TARGETS.map((t) => `${fmt(summary[t].fixedP50)} / ${fmt(summary[t].fixedP99)}`).join(' | ')} |
 | lost at that rate | ${TARGETS.map((t) => fmt(summary[t].fixedLoss)).join(' | ')} |
 | out-of-order deliveries, all rates | ${TARGETS.map((t) => fmt(summary[t].disordered)).join(' | ')} |

@@ -20,7 +20,7 @@ server() { # port
 }
 generate() { # seconds
   GOMAXPROCS=1 taskset -c 1 "$ROOT/loadtest/bench/.bin/gen" --target "$TARGET" \
-    --urls "ws://127.0.0.1:$P1/ws,ws://127.0.0.1:$P2/ws" --subs 1000 --pubs 4 --rate "$RATE" --seconds "$1"
+    --urls "ws://127.0.0.1:$P1/ws,ws://127.0.0.1:$P2/ws" --subs 1000 --pubs 4 --rate "$RATE" --seconds "$1" | tail -n 1
 }
 taskset -c 0 redis-server --port "$RP" --bind 127.0.0.1 --save '' --appendonly no >/dev/null &
 R=$!
