@@ -28,8 +28,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'chaos',
-          // the k6 smoke too: a load test measures the node, not the other test file beside it
-          include: ['loadtest/*.test.ts', 'loadtest/chaos/*.test.ts'],
+          // the k6 and bench smokes too: a load test measures the node, not the other test file beside it
+          include: ['loadtest/*.test.ts', 'loadtest/bench/*.test.ts', 'loadtest/chaos/*.test.ts'],
           maxWorkers: 1,
           sequence: { groupOrder: 1 },
         },

@@ -286,6 +286,20 @@ const median = (xs) => {
   return s[Math.floor(s.length / 2)];
 };
 
+// PHASES=smoke: one short step per target at FIXED_RATE, a JSON line each: CI's check that the generator, the
+// servers and this script work end to end. It measures nothing worth keeping and writes no file.
+if (process.env.PHASES === 'smoke') {
+  for (const target of TARGETS) {
+    const stack = await startStack(target);
+    try {
+      process.stdout.write(`${JSON.stringify(await flow(target, stack.urls, FIXED_RATE))}\n`);
+    } finally {
+      await stack.stop();
+    }
+  }
+  process.exit(0);
+}
+
 // PHASES=idle measures only memory and the storm (its own table section, IDLE markers).
 if (process.env.PHASES === 'idle') {
   const rows = Object.fromEntries(TARGETS.map((t) => [t, []]));
