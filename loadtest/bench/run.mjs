@@ -4,178 +4,33 @@
 // Per server: the highest sustained deliveries/s with p99 <= 250 ms and loss <= 0.1 %, latency at a fixed
 // rate, RSS per idle connection at IDLE connections, and connections/s in a storm. RUNS repetitions; medians
 // and spreads go to docs/benchmarks.md (between its BENCH markers) and loadtest/results/bench-<time>.json.
-import { execFileSync } from 'node:child_process';
+// settings.mjs reads the environment, stack.mjs starts a target's servers, generator.mjs runs the Go generator.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { busyPct, coreTimes, freePort, pinned, rssOf, sleep, waitLine } from './processes.mjs';
+import { GEN, flow } from './generator.mjs';
+import { pinned, rssOf, sleep } from './processes.mjs';
+import {
+  FIXED_RATE,
+  GENERATOR_CORE,
+  GENERATOR_LIMIT,
+  IDLE,
+  IDLE_KIND,
+  IDLE_ROOMS,
+  IDLE_SETTLE_S,
+  LOSS_LIMIT,
+  P99_LIMIT,
+  PUBS,
+  RUNS,
+  SERVER_CORE,
+  STEP_SECONDS,
+  SUBS,
+  TARGETS,
+  WRITE_DOCS,
+  root,
+  wire,
+} from './settings.mjs';
+import { startStack } from './stack.mjs';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const RUNS = Number(process.env.RUNS ?? 3);
-const SUBS = Number(process.env.SUBS ?? 1000);
-const PUBS = Number(process.env.PUBS ?? 4);
-const STEP_SECONDS = Number(process.env.STEP_SECONDS ?? 5);
-const FIXED_RATE = Number(process.env.FIXED_RATE ?? 20); // messages/s for the fixed-rate latency row
-const IDLE = Number(process.env.IDLE ?? 10_000);
-/** With IDLE_ROOMS > 0 the idle connections of chorus each join one of that many rooms (the joined figure). */
-const IDLE_ROOMS = Number(process.env.IDLE_ROOMS ?? 0);
-/**
- * RSS is read 1.5 s after the storm (its garbage still held) and again IDLE_SETTLE_S later, when V8's memory
- * reducer has returned the heap the storm grew (it runs once allocation has been low for a while): the
- * settled figure is what an idle connection costs.
- */
-const IDLE_SETTLE_S = Number(process.env.IDLE_SETTLE_S ?? 40);
-/** What the idle connections are, for the tables. */
-const IDLE_KIND = IDLE_ROOMS > 0 ? `chorus: each joined to one of ${IDLE_ROOMS} rooms` : 'not joined';
-// raw-padded: raw uWS with bodies padded to chorus's v1 frame size (equal bytes); chorus-compact: the SDK's default
-// A target `<name>@before` runs chorus from BEFORE_ROOT, another built checkout (a git worktree of an earlier
-// commit), beside this one in the same run: before/after figures of a change. `<name>@KEY=value` runs chorus
-// with that setting (`chorus@HEAP_MODE=lean`). DOCS=0 leaves docs/ alone.
-const TARGETS = (process.env.TARGETS ?? 'raw,raw-padded,chorus,chorus-compact,socketio').split(',');
-const BEFORE_ROOT = process.env.BEFORE_ROOT;
-const WRITE_DOCS = process.env.DOCS !== '0';
-/** What the generator speaks to a target (`chorus-compact@before` is spoken to as `chorus-compact`). */
-const wire = (target) => target.split('@')[0];
-/** A step whose generator used this much of its core measured the generator: it is not a ceiling. */
-const GENERATOR_LIMIT = 85;
-const SERVER_CORE = process.env.SERVER_CORE ?? '0';
-const GENERATOR_CORE = process.env.GENERATOR_CORE ?? '1';
-const P99_LIMIT = 250;
-const LOSS_LIMIT = 0.1;
-
-const SERVERS = {
-  chorus: (port, redisUrl, i, checkout = root) => [
-    process.execPath,
-    [`${checkout}services/gateway/dist/main.js`],
-    {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      REDIS_URL: redisUrl,
-      NODE_ID: `b${i}`,
-      RATE_PER_SEC: '1000000',
-      LOG_LEVEL: 'warn',
-      MAX_BACKPRESSURE_BYTES: String(16 << 20),
-    },
-    'ws',
-  ],
-  raw: (port, redisUrl) => [
-    process.execPath,
-    [`${here}servers/raw-uws.mjs`],
-    { PORT: String(port), REDIS_URL: redisUrl },
-    'ws',
-  ],
-  socketio: (port, redisUrl) => [
-    process.execPath,
-    [`${here}servers/socketio.mjs`],
-    { PORT: String(port), REDIS_URL: redisUrl },
-    'http',
-  ],
-};
-
-const startStack = async (target) => {
-  const redisPort = await freePort();
-  const redis = pinned(SERVER_CORE, 'redis-server', [
-    '--port',
-    String(redisPort),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-  ]);
-  await waitLine(redis, /Ready to accept connections/, 'redis');
-  const redisUrl = `redis://127.0.0.1:${redisPort}`;
-  const nodes = [];
-  for (let i = 0; i < 2; i++) {
-    const port = await freePort();
-    const before = target.endsWith('@before');
-    if (before && !BEFORE_ROOT) throw new Error(`${target} needs BEFORE_ROOT (a built checkout to compare with)`);
-    const server = SERVERS[wire(target).split('-')[0]];
-    const [command, args, env, scheme] = server(
-      port,
-      redisUrl,
-      i,
-      before ? `${BEFORE_ROOT.replace(/\/?$/, '/')}` : root,
-    );
-    const setting = /@([A-Z_]+)=(.*)$/.exec(target);
-    if (setting) env[setting[1]] = setting[2];
-    const child = pinned(SERVER_CORE, command, args, env);
-    child.stderr.resume();
-    nodes.push({
-      child,
-      url: scheme === 'ws' ? `ws://127.0.0.1:${port}/ws` : `http://127.0.0.1:${port}`,
-      http: `http://127.0.0.1:${port}`,
-    });
-  }
-  for (const node of nodes) {
-    for (let tries = 0; ; tries++) {
-      const ok = await fetch(`${node.http}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      if (tries > 100) throw new Error(`${target} did not start`);
-      await sleep(100);
-    }
-  }
-  return {
-    urls: nodes.map((n) => n.url).join(','),
-    pids: nodes.map((n) => n.child.pid),
-    stop: async () => {
-      for (const p of [...nodes.map((n) => n.child), redis]) p.kill('SIGKILL');
-      await sleep(300);
-    },
-  };
-};
-
-// The generator is Go (gen/main.go): a Node one saturated its core before the servers did.
-const GEN = `${here}.bin/gen`;
-execFileSync('go', ['build', '-o', GEN, '.'], {
-  cwd: `${here}gen`,
-  env: { ...process.env, GOFLAGS: '-mod=mod' },
-  stdio: 'inherit',
-});
-/**
- * Runs the generator. The result also gives serverCpuPct: how busy the server core was over the generator's
- * own measuring window (it prints a line when sampling starts), so every step shows both cores.
- */
-const generate = (args) =>
-  new Promise((resolve, reject) => {
-    const child = pinned(GENERATOR_CORE, GEN, args, { GOMAXPROCS: '1' });
-    let out = '';
-    let err = '';
-    let from;
-    let serverCpuPct;
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      out += `${line}\n`;
-      if (line === '{"phase":"sampling"}') from = coreTimes(SERVER_CORE);
-      else if (from && serverCpuPct === undefined) serverCpuPct = busyPct(from, coreTimes(SERVER_CORE)); // the result
-    });
-    child.stderr.on('data', (c) => (err = (err + c).slice(-2000)));
-    child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`generator exited ${code}: ${out}${err}`));
-      resolve({ ...JSON.parse(out.trim().split('\n').at(-1)), serverCpuPct });
-    });
-  });
-
-const flow = (target, urls, rate) =>
-  generate([
-    '--target',
-    wire(target),
-    '--urls',
-    urls,
-    '--subs',
-    String(SUBS),
-    '--pubs',
-    String(PUBS),
-    '--rate',
-    String(rate),
-    '--seconds',
-    String(STEP_SECONDS),
-  ]);
 const passes = (r) => r.p99 !== null && r.p99 <= P99_LIMIT && r.lossPct <= LOSS_LIMIT && r.disordered === 0;
 
 /**
@@ -338,11 +193,18 @@ Raw data: \`loadtest/results/bench-idle-${stamp}.json\`.
   process.exit(0);
 }
 
+// PHASES=ceilings measures only the capacity search (no fixed rate, no memory, no docs): a quick side-by-side
+// of ceilings, medians printed and the raw data written.
+const CEILINGS_ONLY = process.env.PHASES === 'ceilings';
 const results = Object.fromEntries(TARGETS.map((t) => [t, []]));
 for (let run = 1; run <= RUNS; run++) {
   for (const target of TARGETS) {
     process.stderr.write(`run ${run}/${RUNS}: ${target}\n`);
     const cap = await capacity(target);
+    if (CEILINGS_ONLY) {
+      results[target].push({ capacity: cap.best, steps: cap.steps, firstFailing: cap.firstFailing });
+      continue;
+    }
     const stack = await startStack(target);
     let fixed;
     try {
@@ -360,6 +222,23 @@ for (let run = 1; run <= RUNS; run++) {
       ...mem,
     });
   }
+}
+
+if (CEILINGS_ONLY) {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  const file = `${root}loadtest/results/bench-ceilings-${stamp}.json`;
+  writeFileSync(file, JSON.stringify({ settings: { RUNS, SUBS, PUBS, STEP_SECONDS }, results }, null, 2));
+  for (const target of TARGETS) {
+    const runs = results[target];
+    const at = (pick) => runs.map((r) => (r.capacity ? pick(r.capacity) : 0));
+    const ceilings = at((c) => c.deliveriesPerSec);
+    process.stdout.write(
+      `${target}: max deliveries/s median ${median(ceilings)} (${Math.min(...ceilings)}–${Math.max(...ceilings)}); ` +
+        `at it, generator ${at((c) => c.generatorCpuPct).join('/')} %, server core ${at((c) => c.serverCpuPct).join('/')} %\n`,
+    );
+  }
+  process.stdout.write(`raw data: ${file}\n`);
+  process.exit(0);
 }
 
 const summary = Object.fromEntries(

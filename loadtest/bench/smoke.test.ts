@@ -1,7 +1,7 @@
 // CI's bench smoke (`PHASES=smoke`): every target of `pnpm bench` for one short step at a low rate, through the
 // same script, Go generator and servers as the real benchmark. It checks the plumbing and the counting, never
 // a speed: the figures are docs/benchmarks.md's, from `pnpm bench` on a quiet machine.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 
@@ -48,3 +48,12 @@ it('each target delivers every message in order to every subscriber, with both c
     expect(s.serverCpuPct, s.target).toBeLessThanOrEqual(100);
   }
 }, 180_000);
+
+it("the generator's own tests pass (gen/counting.go's frame counting across every split of a read)", () => {
+  const out = execFileSync('go', ['test', './...'], {
+    cwd: `${here}gen`,
+    env: { ...process.env, GOFLAGS: '-mod=mod' },
+    encoding: 'utf8',
+  });
+  expect(out).toMatch(/^ok\s/m);
+}, 120_000);

@@ -26,14 +26,16 @@ import (
 )
 
 var (
-	target  = flag.String("target", "chorus", "chorus | chorus-compact | raw | raw-padded | socketio")
-	urls    = flag.String("urls", "", "comma-separated ws:// (chorus, raw) or http:// (socketio) node urls")
-	subs    = flag.Int("subs", 1000, "subscribers")
-	pubs    = flag.Int("pubs", 4, "publishers")
-	rate    = flag.Float64("rate", 100, "messages per second, all publishers together")
-	seconds = flag.Float64("seconds", 5, "how long to publish")
-	mode    = flag.String("mode", "flow", "flow | idle (open the subscribers, report connections/s, hold)")
-	rooms   = flag.Int("idle-rooms", 0, "idle mode, chorus: each connection joins one of this many rooms (0: none)")
+	target     = flag.String("target", "chorus", "chorus | chorus-compact | raw | raw-padded | socketio")
+	urls       = flag.String("urls", "", "comma-separated ws:// (chorus, raw) or http:// (socketio) node urls")
+	subs       = flag.Int("subs", 1000, "subscribers")
+	pubs       = flag.Int("pubs", 4, "publishers")
+	rate       = flag.Float64("rate", 100, "messages per second, all publishers together")
+	seconds    = flag.Float64("seconds", 5, "how long to publish")
+	mode       = flag.String("mode", "flow", "flow | idle (open the subscribers, report connections/s, hold)")
+	counter    = flag.String("counter", "goroutines", "how the counting subscribers are read: goroutines | epoll (counting.go)")
+	coalesceMs = flag.Float64("coalesce-ms", 10, "--counter epoll: each counting subscriber is read at most once per this many ms")
+	rooms      = flag.Int("idle-rooms", 0, "idle mode, chorus: each connection joins one of this many rooms (0: none)")
 )
 
 var (
@@ -310,8 +312,24 @@ func main() {
 		select {}
 	}
 	subscribers := openAll(*subs, "sub", nil)
+	var counting *countingLoop
+	if *counter == "epoll" {
+		var err error
+		if counting, err = newCountingLoop(time.Duration(*coalesceMs * float64(time.Millisecond))); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
 	for i, c := range subscribers {
-		go read(c, i, "sub", k)
+		if counting == nil || c.w == nil || i%sampleEvery == 0 {
+			go read(c, i, "sub", k)
+		} else if err := counting.add(c.w); err != nil {
+			fmt.Fprintln(os.Stderr, "counting subscriber:", err)
+			os.Exit(1)
+		}
+	}
+	if counting != nil {
+		go counting.run()
 	}
 	publishers := openAll(*pubs, "pub", nil)
 	for i, c := range publishers {
