@@ -86,6 +86,8 @@ export class RoomFeed {
    */
   private joinVersions: Map<RoomMember, number> | undefined;
   private newestJoin = 0;
+  /** Rejoins waiting for the node to deliver the room's latest seq. */
+  private positionWaiters: Set<() => void> | undefined;
   /** Windows of diffs and counts: only for rooms that get them (memory per room). */
   private presence: RoomPresence | undefined;
 
@@ -219,6 +221,7 @@ export class RoomFeed {
       joiner.buffer.push({ seq, frame });
       joiner.caughtUp?.();
     }
+    if (this.positionWaiters) for (const check of [...this.positionWaiters]) check();
   }
 
   /** Read what the node missed after lastSeq; deliver it and the held frames, or restart the room. */
@@ -264,6 +267,7 @@ export class RoomFeed {
       j.member.close(CLOSE.tryAgainLater, reason);
       j.caughtUp?.(); // releases a join waiting to catch up; it sees it was dropped
     }
+    if (this.positionWaiters) for (const check of [...this.positionWaiters]) check(); // a rejoin sees it too
     this.host.idle(this);
   }
 
@@ -332,16 +336,38 @@ export class RoomFeed {
   }
 
   /**
-   * A member joins again: it already receives every message after the last one this node delivered, so it
-   * is answered from here and nothing is read or replayed (§10.8). Undefined when it is not a member.
+   * A member joins again (§3: it answers like a join). It already receives every message after the node's
+   * position, so nothing is replayed (§10.8); but the ack's seq must be the room's latest, which the node may not
+   * have delivered yet (the member's own send can be acked before its pub/sub message arrives). So the room's
+   * head is read (no messages) and the answer waits until the node has delivered up to it. Undefined when it is
+   * not a member, or the room started over meanwhile: then it joins anew.
    */
-  rejoin(member: RoomMember, request: JoinRequest): JoinResult | undefined {
+  async rejoin(member: RoomMember, request: JoinRequest): Promise<JoinResult | undefined> {
+    if (!this.members.has(member) || this.epoch === undefined) return undefined;
+    const head = await this.reads.read(undefined, undefined);
+    if (head.epoch !== this.epoch) return undefined;
+    await this.delivered(head.seq);
     if (!this.members.has(member) || this.lastSeq === undefined || this.epoch === undefined) return undefined;
     const result: JoinResult = { room: this.room, seq: this.lastSeq, epoch: this.epoch };
     if (request.since !== undefined) {
       result.recovered = (request.epoch === undefined || request.epoch === this.epoch) && request.since <= this.lastSeq;
     }
     return result;
+  }
+
+  /** Resolves once the node has delivered `seq` (or the room restarted); a late message is re-read like a joiner's. */
+  private delivered(seq: number): Promise<void> {
+    if ((this.lastSeq ?? Infinity) >= seq) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.resync(), CATCH_UP_MS);
+      const check = () => {
+        if (this.lastSeq !== undefined && this.lastSeq < seq) return;
+        clearTimeout(timer);
+        this.positionWaiters!.delete(check);
+        resolve();
+      };
+      (this.positionWaiters ??= new Set()).add(check);
+    });
   }
 
   /** The first read on this node tells where the room is; early frames after it are delivered. */

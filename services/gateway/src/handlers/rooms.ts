@@ -22,8 +22,8 @@ export const join = async (s: Caller, node: Services, frame: JoinFrame): Promise
   const previously = s.rooms.get(room);
   const request = { since: frame.since, epoch: frame.epoch };
   if (previously === 'joined') {
-    // Already receiving the room live: answered from the node's own position, reading nothing (§10.8).
-    const rejoined = node.feeds.existingRoom(room)?.rejoin(s, request);
+    // Already receiving the room live: answered at the room's latest seq, replaying nothing (§3, §10.8).
+    const rejoined = await node.feeds.existingRoom(room)?.rejoin(s, request);
     if (rejoined) return s.ack(frame.id, rejoined);
   }
   if (previously === undefined && s.rooms.size >= node.limits.maxRooms) {
