@@ -28,9 +28,16 @@ export class TestClient implements AsyncDisposable {
   private waiters: Array<{ test: (f: Frame) => boolean; resolve: (f: Frame) => void; from: number }> = [];
   private nextId = 1;
   pings = 0;
+  /** The close's code and reason, once closed. */
+  closedWith: string | undefined;
 
   private constructor(readonly ws: WebSocket) {
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => {
+        this.closedWith = `${code} ${String(reason)}`;
+        resolve({ code, reason: String(reason) });
+      }),
+    );
     ws.on('ping', () => this.pings++);
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
@@ -91,7 +98,7 @@ export class TestClient implements AsyncDisposable {
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`timed out waiting for a frame; got:\n${this.dump()}`)),
+        () => reject(new Error(`timed out waiting for a frame (${this.wireState()}); got:\n${this.dump()}`)),
         timeoutMs,
       );
       this.waiters.push({
@@ -103,6 +110,18 @@ export class TestClient implements AsyncDisposable {
         },
       });
     });
+  }
+
+  /**
+   * What the socket did, for a timeout's message: whether the bytes of what was sent left this process, and
+   * whether anything came back, so a lost frame points at one side of the wire.
+   */
+  private wireState(): string {
+    const socket = (this.ws as unknown as { _socket?: { bytesWritten: number; bytesRead: number } })._socket;
+    return (
+      `readyState ${this.ws.readyState}${this.closedWith ? ` (closed: ${this.closedWith})` : ''}, bufferedAmount ${this.ws.bufferedAmount}, ` +
+      `socket bytesWritten ${socket?.bytesWritten ?? '?'}, bytesRead ${socket?.bytesRead ?? '?'}`
+    );
   }
 
   /** Wait until `count` frames match. */

@@ -1,6 +1,6 @@
 // HTTP on each gateway (PROTOCOL.md §7): health, readiness, stats, admin publish, the test page, the drain.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNode, TestClient, type NodeProcess } from '@chorus/test-kit';
+import { freePort, startNode, TestClient, type NodeProcess } from '@chorus/test-kit';
 
 const ADMIN = 'admin-token-for-tests';
 
@@ -103,5 +103,24 @@ describe('drain on SIGTERM', () => {
     }
     expect(spread).toBeLessThan(3_000);
     expect(await node.exited).toBe(0);
+  });
+});
+
+describe('listening', () => {
+  it('a second node on a port already taken refuses to start, instead of sharing it', async () => {
+    // uSockets listens with SO_REUSEPORT unless told otherwise: two processes on one port would split its
+    // connections between them, silently, and each client would reach one or the other.
+    const port = String(await freePort());
+    await using first = await startNode({ NODE_ID: 'first', PORT: port });
+    const second = await startNode({ NODE_ID: 'second', PORT: port }).then(
+      (node) => node,
+      (err: unknown) => String(err),
+    );
+    if (typeof second !== 'string') await second.kill();
+    expect(second).toMatch(/cannot listen on 127\.0\.0\.1:\d+/);
+    for (let i = 0; i < 10; i++) {
+      await using client = await TestClient.connect(first.url, { user: `still-first-${i}` });
+      expect(client.frames[0]).toMatchObject({ node: 'first' });
+    }
   });
 });

@@ -12,6 +12,15 @@ import type {
   UpgradeRequest,
 } from './transport.js';
 
+/**
+ * uWS.js takes (host, port, options, callback) at run time, but its typings offer options only without a host.
+ * The option is read from the module itself (LIBUS_LISTEN_EXCLUSIVE_PORT).
+ */
+interface ExclusiveListen {
+  listen(host: string, port: number, options: number, cb: (socket: uWS.us_listen_socket | false) => void): void;
+}
+const EXCLUSIVE_PORT = (uWS as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT: number }).LIBUS_LISTEN_EXCLUSIVE_PORT;
+
 /** uWS.js silently falls back to a slow pure-JS server when its native binary fails to load. */
 export const uwsIsNative = (): boolean => String(uWS.App).includes('[native code]');
 
@@ -236,7 +245,9 @@ export const createUwsTransport = <T>(handlers: SocketHandlers<T>, options: Tran
     route,
     listen: (host, port) =>
       new Promise((resolve, reject) => {
-        app.listen(host, port, (socket) => {
+        // Exclusive: uSockets would otherwise set SO_REUSEPORT, and a second node started on this port by
+        // mistake would silently take half its connections instead of failing to start.
+        (app as unknown as ExclusiveListen).listen(host, port, EXCLUSIVE_PORT, (socket) => {
           if (!socket) return reject(new Error(`cannot listen on ${host}:${port}`));
           listenSocket = socket;
           resolve(uWS.us_socket_local_port(socket));
