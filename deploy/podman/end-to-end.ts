@@ -3,6 +3,7 @@
 // another killed (its clients recover), and every client ends with every message once, in order; the
 // dashboard container lists the gateways that still run.
 import { execFile } from 'node:child_process';
+import { get } from 'node:http';
 import { promisify } from 'node:util';
 import { expect } from 'vitest';
 import { connect } from '../../packages/client/src/node.js';
@@ -44,6 +45,22 @@ export interface EndToEndReport {
   recoverSeconds: number;
 }
 
+/** The node behind `url`'s /stats, on a connection of its own, so a load balancer picks a server each time. */
+const nodeOf = (url: string) =>
+  new Promise<string | undefined>((resolve) => {
+    get(url, { agent: false }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk));
+      res.on('end', () => {
+        try {
+          resolve((JSON.parse(body) as { node?: string }).node);
+        } catch {
+          resolve(undefined);
+        }
+      });
+    }).on('error', () => resolve(undefined));
+  });
+
 export const endToEnd = async (deployment: RunningDeployment): Promise<EndToEndReport> => {
   const nodes = [...deployment.containers.keys()];
   await until(
@@ -52,6 +69,23 @@ export const endToEnd = async (deployment: RunningDeployment): Promise<EndToEndR
     30_000,
   );
   expect(await liveOnDashboard(deployment.dashboard)).toEqual([...nodes].sort());
+
+  // The dashboard sees a gateway as soon as it heartbeats; a load balancer sends it clients only after its own
+  // health checks pass (HAProxy: two in a row, a second apart). Ask through the entry point until every gateway
+  // has answered, so the clients below spread over all of them.
+  await until(
+    'the entry point reaches every gateway',
+    async () => {
+      const answered = new Set<string>();
+      for (let i = 0; i < nodes.length * 4; i++) {
+        const stats = deployment.urlsFor(i)[0]!.replace(/^ws/, 'http').replace(/\/ws$/, '/stats');
+        const reply = await nodeOf(stats);
+        if (reply) answered.add(reply);
+      }
+      return nodes.every((node) => answered.has(node));
+    },
+    30_000,
+  );
 
   const CLIENTS = 12;
   const clients: ChorusClient[] = [];
