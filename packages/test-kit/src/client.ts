@@ -22,7 +22,10 @@ export class TestClient implements AsyncDisposable {
   readonly raw: string[] = [];
   /** Bytes read from the TCP socket so far: frames as sent, compressed or not. */
   get bytesRead(): number {
-    return (this.ws as unknown as { _socket: { bytesRead: number } })._socket.bytesRead;
+    return this.socket.bytesRead;
+  }
+  private get socket(): { bytesRead: number; bytesWritten: number } {
+    return (this.ws as unknown as { _socket: { bytesRead: number; bytesWritten: number } })._socket;
   }
   readonly closed: Promise<{ code: number; reason: string }>;
   private waiters: Array<{ test: (f: Frame) => boolean; resolve: (f: Frame) => void; from: number }> = [];
@@ -117,10 +120,10 @@ export class TestClient implements AsyncDisposable {
    * whether anything came back, so a lost frame points at one side of the wire.
    */
   private wireState(): string {
-    const socket = (this.ws as unknown as { _socket?: { bytesWritten: number; bytesRead: number } })._socket;
+    const closed = this.closedWith ? ` (closed: ${this.closedWith})` : '';
     return (
-      `readyState ${this.ws.readyState}${this.closedWith ? ` (closed: ${this.closedWith})` : ''}, bufferedAmount ${this.ws.bufferedAmount}, ` +
-      `socket bytesWritten ${socket?.bytesWritten ?? '?'}, bytesRead ${socket?.bytesRead ?? '?'}`
+      `readyState ${this.ws.readyState}${closed}, bufferedAmount ${this.ws.bufferedAmount}, ` +
+      `socket bytesWritten ${this.socket.bytesWritten}, bytesRead ${this.socket.bytesRead}`
     );
   }
 

@@ -53,10 +53,9 @@ interface Joiner {
   buffer: Buffered[];
   /** The version of the joiner's own presence write, once it is known. */
   presenceVersion?: number;
-  caughtUp?: () => void;
 }
 
-/** How long a joiner waits for the feed to reach the seq its read saw before the feed re-reads the stream. */
+/** How long a join waits for the feed to reach the seq its read saw before the feed re-reads the stream. */
 const CATCH_UP_MS = 1_000;
 
 export const roomTopic = (room: string) => `r:${room}`;
@@ -86,7 +85,7 @@ export class RoomFeed {
    */
   private joinVersions: Map<RoomMember, number> | undefined;
   private newestJoin = 0;
-  /** Rejoins waiting for the node to deliver the room's latest seq. */
+  /** Joins and rejoins waiting for the node to deliver the seq their read saw. */
   private positionWaiters: Set<() => void> | undefined;
   /** Windows of diffs and counts: only for rooms that get them (memory per room). */
   private presence: RoomPresence | undefined;
@@ -217,10 +216,7 @@ export class RoomFeed {
     if (this.host.subscribers(this.compactTopic) > 0) {
       this.host.publish(this.compactTopic, compactMessage(frame) ?? frame);
     }
-    for (const joiner of this.joiners) {
-      joiner.buffer.push({ seq, frame });
-      joiner.caughtUp?.();
-    }
+    for (const joiner of this.joiners) joiner.buffer.push({ seq, frame });
     if (this.positionWaiters) for (const check of [...this.positionWaiters]) check();
   }
 
@@ -263,11 +259,9 @@ export class RoomFeed {
     }
     this.joinVersions = undefined;
     for (const m of members) m.close(CLOSE.tryAgainLater, reason);
-    for (const j of joiners) {
-      j.member.close(CLOSE.tryAgainLater, reason);
-      j.caughtUp?.(); // releases a join waiting to catch up; it sees it was dropped
-    }
-    if (this.positionWaiters) for (const check of [...this.positionWaiters]) check(); // a rejoin sees it too
+    for (const j of joiners) j.member.close(CLOSE.tryAgainLater, reason);
+    // releases the joins and rejoins waiting for the node to catch up: they see they were dropped
+    if (this.positionWaiters) for (const check of [...this.positionWaiters]) check();
     this.host.idle(this);
   }
 
@@ -296,7 +290,7 @@ export class RoomFeed {
       // From here the joiner hears the per-user events that came after its own presence write.
       joiner.presenceVersion = presence?.version ?? 0;
       this.adopt(read, joiner);
-      await this.caughtUpTo(joiner, read.seq);
+      await this.delivered(read.seq); // so the joiner's buffer continues the read
       if (member.conn.closed || !this.joiners.has(joiner)) throw new ProtocolError('unavailable', 'connection closed');
       return this.finishJoin(joiner, request, read, sendAck);
     } finally {
@@ -355,7 +349,10 @@ export class RoomFeed {
     return result;
   }
 
-  /** Resolves once the node has delivered `seq` (or the room restarted); a late message is re-read like a joiner's. */
+  /**
+   * Resolves once the node has delivered `seq`, or the room restarted. A message that is late by CATCH_UP_MS
+   * (lost on the way) makes the feed re-read the stream.
+   */
   private delivered(seq: number): Promise<void> {
     if ((this.lastSeq ?? Infinity) >= seq) return Promise.resolve();
     return new Promise((resolve) => {
@@ -379,20 +376,6 @@ export class RoomFeed {
     const early = this.early;
     this.early = [];
     for (const e of early) this.onMessage(e.seq, e.epoch, e.frame);
-  }
-
-  /** Wait until the node has delivered everything up to `seq`, so the joiner's buffer continues the read. */
-  private caughtUpTo(joiner: Joiner, seq: number): Promise<void> {
-    if ((this.lastSeq ?? -1) >= seq) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => this.resync(), CATCH_UP_MS);
-      joiner.caughtUp = () => {
-        if (this.joiners.has(joiner) && (this.lastSeq ?? -1) < seq) return;
-        clearTimeout(timer);
-        joiner.caughtUp = undefined;
-        resolve();
-      };
-    });
   }
 
   leave(member: RoomMember): boolean {
