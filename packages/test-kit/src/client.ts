@@ -16,6 +16,12 @@ export interface ConnectOptions {
   deflate?: boolean;
 }
 
+interface SocketCounters {
+  bytesRead: number;
+  bytesWritten: number;
+  localPort?: number;
+}
+
 export class TestClient implements AsyncDisposable {
   readonly frames: Frame[] = [];
   /** Every text frame as it came over the wire (inflated, when the socket deflates). */
@@ -24,10 +30,12 @@ export class TestClient implements AsyncDisposable {
   get bytesRead(): number {
     return this.socket.bytesRead;
   }
-  private get socket(): { bytesRead: number; bytesWritten: number } {
-    return (this.ws as unknown as { _socket: { bytesRead: number; bytesWritten: number } })._socket;
+  private get socket(): SocketCounters {
+    return (this.ws as unknown as { _socket: SocketCounters })._socket;
   }
   readonly closed: Promise<{ code: number; reason: string }>;
+  /** The client's end of the TCP connection, to find it in a capture or in the server's logs. */
+  localPort: number | undefined;
   private waiters: Array<{ test: (f: Frame) => boolean; resolve: (f: Frame) => void; from: number }> = [];
   private nextId = 1;
   pings = 0;
@@ -42,6 +50,9 @@ export class TestClient implements AsyncDisposable {
       }),
     );
     ws.on('ping', () => this.pings++);
+    ws.once('open', () => {
+      this.localPort = this.socket.localPort;
+    });
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
       const text = String(data);
@@ -123,7 +134,8 @@ export class TestClient implements AsyncDisposable {
     const closed = this.closedWith ? ` (closed: ${this.closedWith})` : '';
     return (
       `readyState ${this.ws.readyState}${closed}, bufferedAmount ${this.ws.bufferedAmount}, ` +
-      `socket bytesWritten ${this.socket.bytesWritten}, bytesRead ${this.socket.bytesRead}`
+      `socket bytesWritten ${this.socket.bytesWritten}, bytesRead ${this.socket.bytesRead}, ` +
+      `from port ${this.localPort}`
     );
   }
 

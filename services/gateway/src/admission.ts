@@ -36,6 +36,10 @@ const check = async (
   node: GatewayNode,
   request: UpgradeRequest,
 ): Promise<{ identity: Identity } | { status: number; reason: string }> => {
+  // RFC 6455 §4.2.1; and uWS.js 20.30 would take a 5-character value as "close" and drop the socket it upgrades.
+  if (!/(^|,)\s*upgrade\s*(,|$)/i.test(request.header('connection'))) {
+    return { status: 400, reason: 'a WebSocket upgrade needs the header Connection: Upgrade' };
+  }
   const origin = request.header('origin');
   const allowed = node.config.allowedOrigins;
   if (origin && allowed && !allowed.has(origin)) return { status: 403, reason: `origin ${origin} is not allowed` };

@@ -6,12 +6,12 @@ import { expect, it } from 'vitest';
 import { TestClient, sleep, startNode } from '@chorus/test-kit';
 
 /** Send an upgrade request and return the socket without waiting for any answer (`answer` collects it). */
-const upgradeRequest = (port: number, path: string): Promise<Socket & { answer: string }> =>
+const upgradeRequest = (port: number, path: string, connection = 'Upgrade'): Promise<Socket & { answer: string }> =>
   new Promise((resolve, reject) => {
     const socket = Object.assign(
       connect(port, '127.0.0.1', () => {
         socket.write(
-          `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: ${connection}\r\n` +
             `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
         );
         resolve(socket);
@@ -70,4 +70,22 @@ it('handshakes abandoned while the token is being verified do not hold MAX_CONNE
   } finally {
     jwks.close();
   }
+});
+
+it('an upgrade without Connection: Upgrade is refused with 400 and its reason, not opened and dropped', async () => {
+  // uWS.js 20.30 flags a 5-character Connection value as "close", then shuts down the socket it has just
+  // upgraded: the client read 101 and welcome, then a FIN (the flaky 1006 of the suites had the same cause).
+  await using node = await startNode();
+  const closing = await upgradeRequest(node.port, '/ws?user=a', 'close');
+  const keepAlive = await upgradeRequest(node.port, '/ws?user=b', 'keep-alive');
+  const firefox = await upgradeRequest(node.port, '/ws?user=c', 'keep-alive, Upgrade');
+  await sleep(300);
+  for (const refused of [closing, keepAlive]) {
+    expect(refused.answer).toMatch(/^HTTP\/1\.1 400 .*\r\n\r\n.*Connection: Upgrade/s);
+    expect(refused.answer).not.toContain('welcome');
+  }
+  expect(firefox.answer).toMatch(/^HTTP\/1\.1 101 /);
+  expect(firefox.answer).toContain('"welcome"');
+  expect(firefox.destroyed || firefox.readableEnded).toBe(false);
+  for (const socket of [closing, keepAlive, firefox]) socket.destroy();
 });

@@ -32,8 +32,7 @@ const COMPRESSORS = {
 } as const;
 const statusLine = (status: number) => `${status} ${STATUS_CODES[status] ?? 'Status'}`;
 
-interface SocketData<T> {
-  accepted: T;
+interface SocketData {
   compact: boolean;
   connection?: UwsConnection;
 }
@@ -47,12 +46,18 @@ const selectProtocol = (offered: string): string => {
 
 class UwsConnection implements Connection {
   closed = false;
+  /** Handed to the session (SocketHandlers.open): only then do its frames and its close reach the handlers. */
+  opened = false;
   constructor(
-    private readonly ws: uWS.WebSocket<SocketData<unknown>>,
+    private readonly ws: uWS.WebSocket<SocketData>,
     readonly compact: boolean,
     /** Ask uWS to deflate (it does only where the client negotiated permessage-deflate). */
     private readonly compress: boolean,
   ) {}
+  /** Runs `work` with the socket's writes batched into one send. */
+  cork(work: () => void): void {
+    this.ws.cork(work);
+  }
   send(text: string): boolean {
     if (this.closed) return false;
     this.ws.send(text, false, this.compress);
@@ -155,8 +160,10 @@ export const createUwsTransport = <T>(handlers: SocketHandlers<T>, options: Tran
   const app = uWS.App();
   let listenSocket: uWS.us_listen_socket | undefined;
   const compress = options.compression !== 'off';
+  /** The socket the `open` handler just saw: set within res.upgrade, taken by `finish` right after it. */
+  let justOpened: UwsConnection | undefined;
 
-  app.ws<SocketData<T>>('/ws', {
+  app.ws<SocketData>('/ws', {
     // uWS cuts frames above this and sockets whose buffer passes maxBackpressure; the protocol's own,
     // lower limits are enforced in JS so clients get a proper close code (1009, 1013) first.
     maxPayloadLength: options.hardFrameLimit,
@@ -178,32 +185,39 @@ export const createUwsTransport = <T>(handlers: SocketHandlers<T>, options: Tran
       const protocol = selectProtocol(offered);
       const finish = (decision: Awaited<ReturnType<SocketHandlers<T>['upgrade']>>) => {
         if (aborted) return;
+        const data: SocketData = { compact: protocol === COMPACT_SUBPROTOCOL };
         res.cork(() => {
           if ('reject' in decision) {
             res
               .writeStatus(statusLine(decision.reject.status))
               .writeHeader('content-type', 'text/plain; charset=utf-8')
               .end(decision.reject.reason + '\n');
-          } else {
-            res.upgrade(
-              { accepted: decision.accept, compact: protocol === COMPACT_SUBPROTOCOL },
-              key,
-              protocol,
-              extensions,
-              context,
-            );
+            return;
           }
+          res.upgrade(data, key, protocol, extensions, context);
         });
+        if ('reject' in decision) return;
+        // The socket is the session's only now, after res.cork returned (see `open` below).
+        const connection = justOpened;
+        justOpened = undefined;
+        if (!connection || connection.closed) return request.abandon();
+        connection.opened = true;
+        connection.cork(() => handlers.open(connection, decision.accept));
       };
       Promise.resolve()
         .then(() => handlers.upgrade(request))
         .then(finish, () => finish({ reject: { status: 500, reason: 'internal error' } }));
     },
+    /**
+     * Runs inside `res.cork` of an upgrade answered after an await, where it must not touch the socket. uWS.js
+     * 20.30 reads the HTTP response's state after that cork's callback, from memory the upgrade reallocated in
+     * place: when what the open handler allocated lands there with the "connection: close" bit set, uWS shuts
+     * the new socket down (the client sees 101, welcome, then a FIN: 1006). Fixed upstream in uWebSockets#1929;
+     * until that version is the one this project can install, the session opens in `finish`, after the cork.
+     */
     open: (ws) => {
       const data = ws.getUserData();
-      const connection = new UwsConnection(ws as uWS.WebSocket<SocketData<unknown>>, data.compact, compress);
-      data.connection = connection;
-      handlers.open(connection, data.accepted);
+      data.connection = justOpened = new UwsConnection(ws, data.compact, compress);
     },
     message: (ws, message, isBinary) => {
       const connection = ws.getUserData().connection!;
@@ -215,7 +229,7 @@ export const createUwsTransport = <T>(handlers: SocketHandlers<T>, options: Tran
     close: (ws, code) => {
       const connection = ws.getUserData().connection!;
       connection.closed = true;
-      handlers.close(connection, code);
+      if (connection.opened) handlers.close(connection, code);
     },
   });
   // A plain GET on /ws falls through the ws route to here.
